@@ -1,0 +1,42 @@
+package dev.reprise.core.method;
+
+import java.nio.file.Path;
+
+/** What a method's phase can see and where it writes. One context per phase run. */
+public interface PhaseContext {
+  /** The pipeline and stage that asked for this result (not part of the key: for titles, logs). */
+  String pipelineName();
+
+  String stageName();
+
+  Phase phase();
+
+  /** This slice's index, 0-based; -1 in prepare and synthesis. */
+  int slice();
+
+  /** The stage's slice count. */
+  int slices();
+
+  Params params();
+
+  /** The committed outputs of the upstream stage bound to this input name, or null if unbound. */
+  InputArtifacts input(String name);
+
+  /** The prepare phase's files (analysis and synthesis; only if the method has a prepare phase). */
+  InputArtifacts prepared();
+
+  /** Slice {@code i}'s files (synthesis only). */
+  InputArtifacts slice(int i);
+
+  /** An empty folder: every file written under it becomes an artifact of this phase. */
+  Path out();
+
+  /** A scratch folder, deleted after the phase; never committed. */
+  Path scratch();
+
+  /** Reports progress within this phase, 0..1, shown by the command line. */
+  default void progress(double fraction) {}
+
+  /** A line for the user's log (the run's output locally, the pod's log on Kubernetes). */
+  void log(String message);
+}
