@@ -169,6 +169,9 @@ public final class MethodSpec {
     }
 
     public MethodSpec build() {
+      if (!phases.isEmpty() && !phases.contains(Phase.ANALYSIS) && !phases.contains(Phase.SYNTHESIS)) {
+        throw new IllegalArgumentException(name + ": a method needs an analysis or a synthesis phase");
+      }
       return new MethodSpec(this);
     }
   }

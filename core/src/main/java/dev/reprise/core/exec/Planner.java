@@ -1,0 +1,83 @@
+package dev.reprise.core.exec;
+
+import dev.reprise.core.key.KeyComponents;
+import dev.reprise.core.pipeline.Pipeline;
+import dev.reprise.core.pipeline.Stage;
+import dev.reprise.core.store.ArtifactStore;
+import dev.reprise.core.store.Location;
+import dev.reprise.core.store.Manifest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * A dry run: which stages the store already holds and which would run. A stage downstream of one
+ * that runs is {@link StageState#PENDING}: its key depends on what its upstream will produce (if
+ * the upstream output comes out byte-identical, it will still be reused).
+ */
+public final class Planner {
+  /**
+   * @param key null when PENDING
+   * @param components null when PENDING
+   * @param manifest the committed result when REUSED
+   * @param slicesDone committed slices of a stage that will RUN (they will be reused)
+   * @param waitingOn the upstream stages a PENDING stage waits for
+   */
+  public record PlannedStage(
+      Stage stage,
+      StageState state,
+      String key,
+      KeyComponents components,
+      Manifest manifest,
+      int slicesDone,
+      List<String> waitingOn) {}
+
+  private final ArtifactStore store;
+  private final StageResolver resolver;
+
+  public Planner(ArtifactStore store, StageResolver resolver) {
+    this.store = store;
+    this.resolver = resolver;
+  }
+
+  public List<PlannedStage> plan(Pipeline pipeline) {
+    Map<String, PlannedStage> planned = new TreeMap<>();
+    List<PlannedStage> out = new ArrayList<>();
+    for (Stage stage : pipeline.stages()) {
+      Map<String, String> digests = new TreeMap<>();
+      List<String> waiting = new ArrayList<>();
+      for (Map.Entry<String, String> in : stage.inputs().entrySet()) {
+        PlannedStage up = planned.get(in.getValue());
+        if (up.state() == StageState.REUSED) {
+          digests.put(in.getKey(), up.manifest().digest());
+        } else if (!waiting.contains(up.stage().name())) {
+          waiting.add(up.stage().name());
+        }
+      }
+      PlannedStage p;
+      if (!waiting.isEmpty()) {
+        p = new PlannedStage(stage, StageState.PENDING, null, null, null, 0, waiting);
+      } else {
+        KeyComponents c = resolver.components(stage, digests);
+        String key = c.key();
+        Optional<Manifest> m = store.manifest(Location.stage(key));
+        if (m.isPresent() && store.verify(Location.stage(key), m.get()).isEmpty()) {
+          p = new PlannedStage(stage, StageState.REUSED, key, c, m.get(), stage.slices(), List.of());
+        } else {
+          int done = 0;
+          for (int i = 0; i < stage.slices(); i++) {
+            if (store.manifest(Location.slice(key, i)).isPresent()) {
+              done++;
+            }
+          }
+          p = new PlannedStage(stage, StageState.RUN, key, c, null, done, List.of());
+        }
+      }
+      planned.put(stage.name(), p);
+      out.add(p);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,24 @@
+package dev.reprise.core.pipeline;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A validated pipeline: stages in a topological order (every stage after its inputs).
+ *
+ * @param file the document it came from (for messages), or null
+ * @param baseDir folder relative PATH parameters are resolved against
+ * @param store the document's {@code spec.store}, or null
+ * @param parallelism the most slices running at once, or null for "as many as workers"
+ */
+public record Pipeline(
+    String name, Path file, Path baseDir, String store, Integer parallelism, List<Stage> stages) {
+  public Optional<Stage> stage(String stageName) {
+    return stages.stream().filter(s -> s.name().equals(stageName)).findFirst();
+  }
+
+  public String fileName() {
+    return file == null ? "<pipeline>" : file.toString();
+  }
+}

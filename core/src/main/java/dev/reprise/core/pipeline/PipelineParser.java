@@ -1,0 +1,445 @@
+package dev.reprise.core.pipeline;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.reprise.core.method.Method;
+import dev.reprise.core.method.MethodRegistry;
+import dev.reprise.core.method.MethodSpec;
+import dev.reprise.core.method.ParamSpec;
+import dev.reprise.core.method.ParamType;
+import dev.reprise.core.method.ParamValues;
+import dev.reprise.core.method.Params;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a pipeline document and validates all of it before anything runs: every problem is
+ * collected (not just the first), each naming the file, the stage and the field.
+ */
+public final class PipelineParser {
+  public static final String API_VERSION = "reprise.dev/v1alpha1";
+  public static final String KIND = "Pipeline";
+  /** Kubernetes DNS-1123 label: stage names become parts of Job names and labels. */
+  private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+
+  private static final Pattern DNS_SUBDOMAIN =
+      Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
+
+  private static final Set<String> STAGE_FIELDS =
+      Set.of("name", "method", "inputs", "params", "slices", "resources");
+  private static final Set<String> SPEC_FIELDS = Set.of("store", "parallelism", "stages");
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private final MethodRegistry methods;
+
+  public PipelineParser(MethodRegistry methods) {
+    this.methods = methods;
+  }
+
+  /** Reads and validates a pipeline file; throws {@link InvalidPipelineException} listing problems. */
+  public Pipeline parse(Path file) {
+    String label = file.toString();
+    JsonNode root;
+    try {
+      root = YAML.readTree(Files.readString(file));
+    } catch (NoSuchFileException e) {
+      throw new InvalidPipelineException(List.of(new Problem(label, null, null, "no such file")));
+    } catch (JsonProcessingException e) {
+      String where =
+          e.getLocation() == null
+              ? ""
+              : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+      throw new InvalidPipelineException(
+          List.of(new Problem(label, null, null, "not valid YAML" + where + ": " + e.getOriginalMessage())));
+    } catch (IOException e) {
+      throw new InvalidPipelineException(
+          List.of(new Problem(label, null, null, "cannot read: " + e.getMessage())));
+    }
+    Path base = file.toAbsolutePath().getParent();
+    return fromTree(root, file, base);
+  }
+
+  /** Validates a parsed document (from YAML, or a Kubernetes resource converted to a tree). */
+  public Pipeline fromTree(JsonNode root, Path file, Path baseDir) {
+    String label = file == null ? "<pipeline>" : file.toString();
+    List<Problem> problems = new ArrayList<>();
+    if (root == null || !root.isObject()) {
+      throw new InvalidPipelineException(
+          List.of(new Problem(label, null, null, "expected a Pipeline document (a YAML map)")));
+    }
+    JsonNode api = root.get("apiVersion");
+    if (api != null && !API_VERSION.equals(api.asText())) {
+      problems.add(new Problem(label, null, "apiVersion", "expected " + API_VERSION + ", got " + api.asText()));
+    }
+    JsonNode kind = root.get("kind");
+    if (kind != null && !KIND.equals(kind.asText())) {
+      problems.add(new Problem(label, null, "kind", "expected " + KIND + ", got " + kind.asText()));
+    }
+    String name = root.path("metadata").path("name").asText("");
+    if (name.isEmpty()) {
+      problems.add(new Problem(label, null, "metadata.name", "required: the pipeline's name"));
+    } else if (!DNS_SUBDOMAIN.matcher(name).matches()) {
+      problems.add(
+          new Problem(label, null, "metadata.name",
+              "'" + name + "' must be lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"));
+    }
+    JsonNode spec = root.get("spec");
+    if (spec == null || !spec.isObject()) {
+      problems.add(new Problem(label, null, "spec", "required: a map with 'stages'"));
+      throw new InvalidPipelineException(problems);
+    }
+    spec.fieldNames()
+        .forEachRemaining(
+            f -> {
+              if (!SPEC_FIELDS.contains(f)) {
+                problems.add(new Problem(label, null, "spec." + f, "unknown field (known: store, parallelism, stages)"));
+              }
+            });
+    String store = null;
+    if (spec.hasNonNull("store")) {
+      if (spec.get("store").isTextual() && !spec.get("store").asText().isBlank()) {
+        store = spec.get("store").asText();
+      } else {
+        problems.add(new Problem(label, null, "spec.store", "expected a store URI (a path, file:/..., or s3://bucket/prefix)"));
+      }
+    }
+    Integer parallelism = null;
+    if (spec.hasNonNull("parallelism")) {
+      JsonNode p = spec.get("parallelism");
+      if (!p.canConvertToInt() || !p.isIntegralNumber() || p.asInt() < 1) {
+        problems.add(new Problem(label, null, "spec.parallelism", "expected an integer >= 1, got " + p));
+      } else {
+        parallelism = p.asInt();
+      }
+    }
+    JsonNode stagesNode = spec.get("stages");
+    if (stagesNode == null || !stagesNode.isArray() || stagesNode.isEmpty()) {
+      problems.add(new Problem(label, null, "spec.stages", "required: a non-empty list of stages"));
+      throw new InvalidPipelineException(problems);
+    }
+
+    Map<String, Stage> stages = new LinkedHashMap<>();
+    Map<String, Map<String, String>> edges = new LinkedHashMap<>();
+    Set<String> seen = new LinkedHashSet<>();
+    List<JsonNode> stageNodes = new ArrayList<>();
+    stagesNode.forEach(stageNodes::add);
+    for (int i = 0; i < stageNodes.size(); i++) {
+      JsonNode s = stageNodes.get(i);
+      String sName = s.path("name").asText("");
+      if (sName.isEmpty()) {
+        problems.add(new Problem(label, "#" + (i + 1), "name", "required: every stage needs a name"));
+        continue;
+      }
+      if (!seen.add(sName)) {
+        problems.add(new Problem(label, sName, "name", "duplicate stage name"));
+        continue;
+      }
+      if (!DNS_LABEL.matcher(sName).matches()) {
+        problems.add(new Problem(label, sName, "name",
+            "must be at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit"));
+      }
+      edges.put(sName, new LinkedHashMap<>());
+    }
+    for (int i = 0; i < stageNodes.size(); i++) {
+      JsonNode s = stageNodes.get(i);
+      String sName = s.path("name").asText("");
+      if (sName.isEmpty() || !edges.containsKey(sName) || stages.containsKey(sName)) {
+        continue;
+      }
+      Stage st = parseStage(s, sName, label, baseDir, seen, problems, edges.get(sName));
+      if (st != null) {
+        stages.put(sName, st);
+      }
+    }
+    List<String> order = topologicalOrder(edges, label, problems);
+    if (!problems.isEmpty()) {
+      throw new InvalidPipelineException(problems);
+    }
+    List<Stage> ordered = new ArrayList<>();
+    for (String s : order) {
+      ordered.add(stages.get(s));
+    }
+    return new Pipeline(name, file, baseDir, store, parallelism, List.copyOf(ordered));
+  }
+
+  private Stage parseStage(
+      JsonNode s,
+      String name,
+      String file,
+      Path baseDir,
+      Set<String> stageNames,
+      List<Problem> problems,
+      Map<String, String> edgesOut) {
+    int before = problems.size();
+    s.fieldNames()
+        .forEachRemaining(
+            f -> {
+              if (!STAGE_FIELDS.contains(f)) {
+                problems.add(new Problem(file, name, f,
+                    "unknown field" + suggest(f, STAGE_FIELDS) + " (known: name, method, inputs, params, slices, resources)"));
+              }
+            });
+    String methodName = s.path("method").asText("");
+    Method method = methodName.isEmpty() ? null : methods.get(methodName);
+    if (methodName.isEmpty()) {
+      problems.add(new Problem(file, name, "method", "required: the method this stage runs"));
+    } else if (method == null) {
+      problems.add(new Problem(file, name, "method",
+          "unknown method '" + methodName + "'" + suggest(methodName, methods.names()) + " (known: " + String.join(", ", methods.names()) + ")"));
+    }
+
+    Map<String, String> inputs = new TreeMap<>();
+    JsonNode in = s.get("inputs");
+    if (in != null && !in.isNull()) {
+      if (!in.isObject()) {
+        problems.add(new Problem(file, name, "inputs", "expected a map of input name to upstream stage name"));
+      } else {
+        in.fields()
+            .forEachRemaining(
+                e -> {
+                  String inputName = e.getKey();
+                  String field = "inputs." + inputName;
+                  if (!e.getValue().isTextual()) {
+                    problems.add(new Problem(file, name, field, "expected an upstream stage name, got " + e.getValue()));
+                    return;
+                  }
+                  String upstream = e.getValue().asText();
+                  if (method != null && method.spec().input(inputName) == null) {
+                    List<String> known = method.spec().inputs().stream().map(MethodSpec.InputSpec::name).toList();
+                    problems.add(new Problem(file, name, field,
+                        "method " + methodName + " has no input '" + inputName + "'" + suggest(inputName, known)
+                            + (known.isEmpty() ? " (it takes no inputs)" : " (its inputs: " + String.join(", ", known) + ")")));
+                  }
+                  if (upstream.equals(name)) {
+                    problems.add(new Problem(file, name, field, "a stage cannot take its own output as input"));
+                  } else if (!stageNames.contains(upstream)) {
+                    problems.add(new Problem(file, name, field, "no stage named '" + upstream + "'" + suggest(upstream, stageNames)));
+                  } else {
+                    edgesOut.put(inputName, upstream);
+                  }
+                  inputs.put(inputName, upstream);
+                });
+      }
+    }
+    if (method != null) {
+      for (MethodSpec.InputSpec spec : method.spec().inputs()) {
+        if (spec.required() && !inputs.containsKey(spec.name())) {
+          problems.add(new Problem(file, name, "inputs." + spec.name(),
+              "required by " + methodName + " (" + spec.doc() + "): name the upstream stage"));
+        }
+      }
+    }
+
+    int slices = method == null ? 1 : method.spec().defaultSlices();
+    JsonNode sl = s.get("slices");
+    if (sl != null && !sl.isNull()) {
+      if (!sl.isIntegralNumber() || !sl.canConvertToInt() || sl.asInt() < 1) {
+        problems.add(new Problem(file, name, "slices", "expected an integer >= 1, got " + sl));
+      } else {
+        slices = sl.asInt();
+        if (method != null && !method.spec().sliced() && slices != 1) {
+          problems.add(new Problem(file, name, "slices",
+              "method " + methodName + " has no analysis phase, so it cannot be sliced: remove 'slices' or set it to 1"));
+        }
+      }
+    }
+
+    Map<String, String> resources = new TreeMap<>();
+    JsonNode res = s.get("resources");
+    if (res != null && !res.isNull()) {
+      if (!res.isObject()) {
+        problems.add(new Problem(file, name, "resources", "expected a map like {cpu: \"1\", memory: 2Gi}"));
+      } else {
+        res.fields()
+            .forEachRemaining(
+                e -> {
+                  if (!Set.of("cpu", "memory").contains(e.getKey())) {
+                    problems.add(new Problem(file, name, "resources." + e.getKey(), "unknown resource (known: cpu, memory)"));
+                  } else if (!e.getValue().isValueNode() || e.getValue().asText().isBlank()) {
+                    problems.add(new Problem(file, name, "resources." + e.getKey(), "expected a quantity like \"2\" or 2Gi"));
+                  } else if (!Quantities.valid(e.getKey(), e.getValue().asText())) {
+                    problems.add(new Problem(file, name, "resources." + e.getKey(),
+                        "'" + e.getValue().asText() + "' is not a Kubernetes quantity (e.g. cpu: \"1\" or 500m, memory: 2Gi)"));
+                  } else {
+                    resources.put(e.getKey(), e.getValue().asText());
+                  }
+                });
+      }
+    }
+
+    Map<String, Object> given = new HashMap<>();
+    JsonNode ps = s.get("params");
+    if (ps != null && !ps.isNull()) {
+      if (!ps.isObject()) {
+        problems.add(new Problem(file, name, "params", "expected a map of parameter name to value"));
+      } else {
+        given.putAll(YAML.convertValue(ps, Map.class));
+      }
+    }
+    Map<String, Object> values = new LinkedHashMap<>();
+    if (method != null) {
+      MethodSpec spec = method.spec();
+      List<String> known = spec.params().stream().map(ParamSpec::name).toList();
+      for (String p : new TreeMap<>(given).keySet()) {
+        if (spec.param(p) == null) {
+          problems.add(new Problem(file, name, "params." + p,
+              "unknown parameter of " + methodName + suggest(p, known)
+                  + (known.isEmpty() ? " (it takes none)" : " (known: " + String.join(", ", known) + ")")));
+        }
+      }
+      for (ParamSpec p : spec.params()) {
+        String field = "params." + p.name();
+        if (!given.containsKey(p.name())) {
+          if (p.required()) {
+            problems.add(new Problem(file, name, field, "required by " + methodName + ": " + p.type().description()
+                + (p.doc().isEmpty() ? "" : " (" + p.doc() + ")")));
+          }
+          values.put(p.name(), p.defaultValue());
+          continue;
+        }
+        ParamValues.Result r = ParamValues.coerce(p, given.get(p.name()));
+        if (r.error() != null) {
+          problems.add(new Problem(file, name, field, r.error()));
+          continue;
+        }
+        values.put(p.name(), r.value());
+        if (p.type() == ParamType.PATH && r.value() != null) {
+          checkLocalPath((String) r.value(), baseDir, file, name, field, problems);
+        }
+      }
+    }
+    if (problems.size() > before || method == null) {
+      return null;
+    }
+    Params params = new Params(values, baseDir);
+    for (Method.FieldProblem fp : method.validate(params)) {
+      problems.add(new Problem(file, name, "params." + fp.param(), fp.message()));
+    }
+    return new Stage(name, method, inputs, params, slices, resources);
+  }
+
+  private static void checkLocalPath(
+      String path, Path baseDir, String file, String stage, String field, List<Problem> problems) {
+    if (path.contains("://")) {
+      return; // remote data is checked when its digest is computed
+    }
+    Path p = baseDir == null ? Path.of(path) : baseDir.resolve(path).normalize();
+    if (!Files.exists(p)) {
+      problems.add(new Problem(file, stage, field, "no file or folder at " + p));
+    } else if (!Files.isReadable(p)) {
+      problems.add(new Problem(file, stage, field, "cannot read " + p));
+    }
+  }
+
+  /** Kahn's algorithm in document order; a cycle is reported with its stages in order. */
+  private static List<String> topologicalOrder(
+      Map<String, Map<String, String>> edges, String file, List<Problem> problems) {
+    Map<String, Integer> pending = new LinkedHashMap<>();
+    Map<String, List<String>> dependants = new HashMap<>();
+    edges.forEach(
+        (stage, ins) -> {
+          Set<String> ups = new LinkedHashSet<>(ins.values());
+          pending.put(stage, ups.size());
+          ups.forEach(u -> dependants.computeIfAbsent(u, k -> new ArrayList<>()).add(stage));
+        });
+    List<String> order = new ArrayList<>();
+    boolean progress = true;
+    while (progress) {
+      progress = false;
+      for (Map.Entry<String, Integer> e : pending.entrySet()) {
+        if (e.getValue() == 0 && !order.contains(e.getKey())) {
+          order.add(e.getKey());
+          for (String d : dependants.getOrDefault(e.getKey(), List.of())) {
+            pending.merge(d, -1, Integer::sum);
+          }
+          progress = true;
+        }
+      }
+    }
+    if (order.size() < edges.size()) {
+      List<String> cycle = findCycle(edges, order);
+      problems.add(new Problem(file, cycle.get(0), "inputs",
+          "the stages form a cycle: " + String.join(" -> ", cycle)));
+    }
+    return order;
+  }
+
+  private static List<String> findCycle(Map<String, Map<String, String>> edges, List<String> done) {
+    for (String start : edges.keySet()) {
+      if (done.contains(start)) {
+        continue;
+      }
+      List<String> path = new ArrayList<>();
+      String cur = start;
+      while (!path.contains(cur)) {
+        path.add(cur);
+        String next = null;
+        for (String up : edges.get(cur).values()) {
+          if (!done.contains(up)) {
+            next = up;
+            break;
+          }
+        }
+        if (next == null) {
+          break;
+        }
+        cur = next;
+      }
+      if (path.contains(cur)) {
+        List<String> cycle = new ArrayList<>(path.subList(path.indexOf(cur), path.size()));
+        java.util.Collections.reverse(cycle); // report in data-flow order: upstream -> downstream
+        cycle.add(cycle.get(0));
+        return cycle;
+      }
+    }
+    return List.of("?");
+  }
+
+  /** " (did you mean 'x'?)" for a close known name, else "". */
+  static String suggest(String given, java.util.Collection<String> known) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String k : known) {
+      int d = distance(given.toLowerCase(), k.toLowerCase());
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = k;
+      }
+    }
+    return best != null && bestDistance <= Math.max(1, given.length() / 3)
+        ? " (did you mean '" + best + "'?)"
+        : "";
+  }
+
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+}

@@ -1,0 +1,245 @@
+package dev.reprise.core.store;
+
+import dev.reprise.core.StageFailedException;
+import dev.reprise.core.StoreException;
+import dev.reprise.core.key.OutputDigest;
+import dev.reprise.core.key.Sha256;
+import dev.reprise.core.method.DirectoryArtifacts;
+import dev.reprise.core.method.InputArtifacts;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * The store as the engine sees it: committed results under their keys, the commit protocol (files
+ * first, manifest last), verified reads, task descriptions, locks and run records, all on top of a
+ * {@link BlobStore}.
+ */
+public final class ArtifactStore implements AutoCloseable {
+  private static final DateTimeFormatter RUN_STAMP =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+  private final BlobStore blobs;
+  private final Path cacheDir;
+
+  /**
+   * @param cacheDir where files of a remote store are cached locally (content-addressed)
+   */
+  public ArtifactStore(BlobStore blobs, Path cacheDir) {
+    this.blobs = blobs;
+    this.cacheDir = cacheDir;
+  }
+
+  public BlobStore blobs() {
+    return blobs;
+  }
+
+  public String uri() {
+    return blobs.uri();
+  }
+
+  /** The manifest of a committed unit, or empty if it is not (or not readably) committed. */
+  public Optional<Manifest> manifest(Location loc) {
+    Optional<byte[]> data = blobs.read(loc.manifestName());
+    if (data.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      Manifest m = JsonCodec.MAPPER.readValue(data.get(), Manifest.class);
+      if (m.outputs() == null || m.digest() == null || !loc.key().equals(m.key())) {
+        return Optional.empty();
+      }
+      return Optional.of(m);
+    } catch (IOException e) {
+      return Optional.empty(); // an unreadable marker commits nothing: the unit is recomputed
+    }
+  }
+
+  /** What a commit records besides the files; {@link #commit} fills in outputs and digest. */
+  public record Draft(
+      String method,
+      String code,
+      Map<String, Object> params,
+      Map<String, Manifest.InputRef> inputs,
+      Instant started,
+      Integer slices,
+      Integer slicesRan) {}
+
+  /**
+   * Commits every file under {@code dir} as the unit {@code loc}: uploads the files, then writes
+   * the manifest. Until the manifest is written nothing is committed, so a crash at any point
+   * leaves nothing a later run would reuse.
+   */
+  public Manifest commit(Location loc, Path dir, Draft draft) {
+    List<Manifest.FileEntry> entries = new ArrayList<>();
+    for (String name : DirectoryArtifacts.listFiles(dir)) {
+      Path file = dir.resolve(name);
+      try {
+        entries.add(new Manifest.FileEntry(name, Files.size(file), Sha256.hex(file)));
+      } catch (IOException e) {
+        throw new StoreException("cannot read output " + file + ": " + e.getMessage(), e);
+      }
+      blobs.upload(loc.outputsPrefix() + name, file);
+    }
+    return writeManifest(loc, entries, draft);
+  }
+
+  /**
+   * Commits a stage whose outputs are the union of its slices' files (a method without a synthesis
+   * phase). Copies within the store; two slices writing the same name is the method's error.
+   */
+  public Manifest commitMerged(Location stage, List<Manifest> slices, Draft draft) {
+    Map<String, Manifest.FileEntry> merged = new TreeMap<>();
+    Map<String, Integer> owner = new TreeMap<>();
+    for (Manifest s : slices) {
+      for (Manifest.FileEntry f : s.outputs()) {
+        Integer previous = owner.put(f.name(), s.slice());
+        if (previous != null) {
+          throw new StageFailedException(
+              draft.method() + ": slices " + previous + " and " + s.slice() + " both wrote '" + f.name()
+                  + "'; a method without a synthesis phase must write distinct files per slice");
+        }
+        blobs.copy(Location.slice(stage.key(), s.slice()).outputsPrefix() + f.name(), stage.outputsPrefix() + f.name());
+        merged.put(f.name(), f);
+      }
+    }
+    return writeManifest(stage, new ArrayList<>(merged.values()), draft);
+  }
+
+  private Manifest writeManifest(Location loc, List<Manifest.FileEntry> entries, Draft draft) {
+    Map<String, String> digests = new TreeMap<>();
+    entries.forEach(e -> digests.put(e.name(), e.sha256()));
+    Instant ended = Instant.now();
+    Instant started = draft.started() == null ? ended : draft.started();
+    Manifest m =
+        new Manifest(
+            loc.key(),
+            loc.kind().name().toLowerCase(),
+            loc.kind() == Location.Kind.SLICE ? loc.slice() : null,
+            draft.method(),
+            draft.code(),
+            draft.params(),
+            draft.inputs(),
+            entries,
+            OutputDigest.of(digests),
+            started.toString(),
+            ended.toString(),
+            (ended.toEpochMilli() - started.toEpochMilli()) / 1000.0,
+            draft.slices(),
+            draft.slicesRan(),
+            ranOn());
+    blobs.write(loc.manifestName(), JsonCodec.write(m));
+    return m;
+  }
+
+  /**
+   * Checks a committed unit's files against its manifest: presence and size always, and the
+   * sha256 too when the files are local (cheap enough to do on every run). Returns the problems.
+   */
+  public List<String> verify(Location loc, Manifest m) {
+    List<String> problems = new ArrayList<>();
+    for (Manifest.FileEntry f : m.outputs()) {
+      String blob = loc.outputsPrefix() + f.name();
+      Optional<BlobInfo> info = blobs.stat(blob);
+      if (info.isEmpty()) {
+        problems.add(f.name() + " is missing");
+      } else if (info.get().size() != f.size()) {
+        problems.add(f.name() + " has " + info.get().size() + " bytes, its manifest says " + f.size());
+      } else {
+        Optional<Path> local = blobs.localFile(blob);
+        if (local.isPresent()) {
+          try {
+            String actual = Sha256.hex(local.get());
+            if (!actual.equals(f.sha256())) {
+              problems.add(f.name() + " has sha256 " + actual + ", its manifest says " + f.sha256());
+            }
+          } catch (IOException e) {
+            problems.add(f.name() + " cannot be read: " + e.getMessage());
+          }
+        }
+      }
+    }
+    return problems;
+  }
+
+  /** Reads a committed unit's files, verifying each against the manifest as it is opened. */
+  public InputArtifacts open(Location loc, Manifest m, String description) {
+    return new StoredArtifacts(blobs, loc, m, description, cacheDir);
+  }
+
+  /** Withdraws a commit (the manifest goes first, so the unit is never seen half-deleted). */
+  public void uncommit(Location loc) {
+    blobs.delete(loc.manifestName());
+  }
+
+  /** Copies a committed unit's files into a local folder, verifying each. */
+  public void export(Location loc, Manifest m, Path target) {
+    InputArtifacts in = open(loc, m, loc.describe());
+    try {
+      for (String name : in.names()) {
+        Path dest = target.resolve(name);
+        Files.createDirectories(dest.getParent());
+        Files.copy(in.path(name), dest, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException e) {
+      throw new StoreException("cannot write into " + target + ": " + e.getMessage(), e);
+    }
+  }
+
+  public void writeTask(Task task) {
+    blobs.write(Location.stageDir(task.key()) + "task.json", JsonCodec.write(task));
+  }
+
+  public Optional<Task> readTask(String key) {
+    return blobs.read(Location.stageDir(key) + "task.json").map(b -> JsonCodec.read(b, Task.class, "task.json of " + key));
+  }
+
+  /** An exclusive lock on computing {@code key}, shared by every process using this store. */
+  public Optional<BlobStore.Lock> tryLock(String key) {
+    return blobs.tryLock("locks/" + key);
+  }
+
+  /** Appends a run record; names sort by time. */
+  public String writeRun(RunRecord run) {
+    String name =
+        "runs/" + run.pipeline() + "/" + RUN_STAMP.format(Instant.parse(run.started())) + "-"
+            + UUID.randomUUID().toString().substring(0, 8) + ".json";
+    blobs.write(name, JsonCodec.write(run));
+    return name;
+  }
+
+  /** The pipeline's run records, oldest first. */
+  public List<RunRecord> runs(String pipeline) {
+    List<RunRecord> out = new ArrayList<>();
+    for (BlobInfo b : blobs.list("runs/" + pipeline + "/")) {
+      if (b.name().endsWith(".json")) {
+        blobs.read(b.name()).ifPresent(data -> out.add(JsonCodec.read(data, RunRecord.class, b.name())));
+      }
+    }
+    out.sort((a, b) -> a.started().compareTo(b.started()));
+    return out;
+  }
+
+  private static String ranOn() {
+    String pod = System.getenv("POD_NAME");
+    String host = System.getenv("HOSTNAME");
+    if (host == null || host.isBlank()) {
+      host = "localhost";
+    }
+    return pod != null && !pod.isBlank() ? pod + "@" + host : host;
+  }
+
+  @Override
+  public void close() throws Exception {
+    blobs.close();
+  }
+}
