@@ -2,11 +2,12 @@ package dev.reprise.core.store;
 
 import dev.reprise.core.StoreException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -20,7 +21,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 
 /**
  * A store in a local folder. Writes go to a temporary file in the target's folder and are renamed
@@ -143,25 +143,29 @@ public final class FolderBlobStore implements BlobStore {
     if (!Files.isDirectory(start)) {
       return out;
     }
-    try (Stream<Path> walk = Files.walk(start)) {
-      walk.forEach(
-          p -> {
-            String rel = root.relativize(p).toString().replace('\\', '/');
-            if (!rel.startsWith(prefix) || p.getFileName().toString().startsWith(TMP_PREFIX)) {
-              return;
-            }
-            try {
-              BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-              if (a.isRegularFile()) {
+    try {
+      // Other processes create and rename files while we walk: a file that vanished is skipped.
+      Files.walkFileTree(
+          start,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path p, BasicFileAttributes a) {
+              String rel = root.relativize(p).toString().replace('\\', '/');
+              if (a.isRegularFile() && rel.startsWith(prefix) && !p.getFileName().toString().startsWith(TMP_PREFIX)) {
                 out.add(new BlobInfo(rel, a.size(), Long.toString(a.lastModifiedTime().toMillis())));
               }
-            } catch (NoSuchFileException gone) {
-              // deleted while we walked: not there
-            } catch (IOException e) {
-              throw new UncheckedIOException(e);
+              return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path p, IOException e) throws IOException {
+              if (e instanceof NoSuchFileException) {
+                return FileVisitResult.CONTINUE;
+              }
+              throw e;
             }
           });
-    } catch (IOException | UncheckedIOException e) {
+    } catch (IOException e) {
       throw new StoreException("cannot list " + start + ": " + e.getMessage(), e);
     }
     out.sort((a, b) -> a.name().compareTo(b.name()));

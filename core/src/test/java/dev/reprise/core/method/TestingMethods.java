@@ -105,6 +105,12 @@ public final class TestingMethods {
         out.add(Math.min(in.get(i) * ctx.params().getLong("factor"), ctx.params().getLong("cap")));
       }
       Thread.sleep(ctx.params().getLong("sleepMillis"));
+      String markers = System.getProperty("reprise.test.markers");
+      if (markers != null) {
+        // One file per execution, so tests can count executions across processes.
+        Files.createDirectories(Path.of(markers));
+        Files.createFile(Path.of(markers, ctx.slice() + "-" + java.util.UUID.randomUUID()));
+      }
       writeNumbers(ctx.out().resolve("part.txt"), out);
       ctx.log("slice " + ctx.slice() + " scaled " + out.size() + " numbers");
     }

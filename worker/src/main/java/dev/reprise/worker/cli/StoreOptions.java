@@ -1,0 +1,81 @@
+package dev.reprise.worker.cli;
+
+import dev.reprise.core.key.DataDigests;
+import dev.reprise.core.store.ArtifactStore;
+import dev.reprise.core.store.BlobStore;
+import dev.reprise.core.store.Stores;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The store options every command shares, and where local caches live. */
+public final class StoreOptions {
+  /** Where a pipeline's results go when neither --store nor spec.store says. */
+  public static final String DEFAULT_STORE = ".reprise/store";
+
+  @Option(
+      names = "--store",
+      paramLabel = "URI",
+      description = "Store: a folder path, file:/abs/path or s3://bucket/prefix (default: the document's spec.store, else " + DEFAULT_STORE + ").")
+  String store;
+
+  @Option(names = "--s3-endpoint", paramLabel = "URL", description = "S3 endpoint (default: $REPRISE_S3_ENDPOINT).")
+  String s3Endpoint;
+
+  @Option(names = "--s3-access-key", paramLabel = "KEY", description = "S3 access key (default: $AWS_ACCESS_KEY_ID).")
+  String s3AccessKey;
+
+  @Option(names = "--s3-secret-key", paramLabel = "SECRET", description = "S3 secret key (default: $AWS_SECRET_ACCESS_KEY).")
+  String s3SecretKey;
+
+  /** The store URI to use: the flag, else the document's, else the default folder. */
+  public String uri(String fromDocument) {
+    if (store != null && !store.isBlank()) {
+      return store;
+    }
+    return fromDocument != null ? fromDocument : DEFAULT_STORE;
+  }
+
+  public BlobStore openBlobs(String fromDocument) {
+    return Stores.open(uri(fromDocument));
+  }
+
+  public ArtifactStore open(String fromDocument) {
+    return new ArtifactStore(openBlobs(fromDocument), cacheDir().resolve("blobs"));
+  }
+
+  public DataDigests dataDigests() {
+    return new DataDigests(cacheDir().resolve("data-digests.tsv"), null);
+  }
+
+  /**
+   * Local cache folder: $REPRISE_CACHE_DIR, else $XDG_CACHE_HOME/reprise, else ~/.cache/reprise;
+   * the temporary folder when none of those is writable (a pod's read-only root file system).
+   */
+  public static Path cacheDir() {
+    String explicit = System.getenv("REPRISE_CACHE_DIR");
+    if (explicit != null && !explicit.isBlank()) {
+      return Path.of(explicit);
+    }
+    String xdg = System.getenv("XDG_CACHE_HOME");
+    Path preferred =
+        xdg != null && !xdg.isBlank()
+            ? Path.of(xdg, "reprise")
+            : Path.of(System.getProperty("user.home"), ".cache", "reprise");
+    try {
+      Files.createDirectories(preferred);
+      if (Files.isWritable(preferred)) {
+        return preferred;
+      }
+    } catch (IOException | SecurityException e) {
+      // fall through to the temporary folder
+    }
+    return workRoot().resolveSibling("reprise-cache");
+  }
+
+  /** Where phases write before their files are committed. */
+  public static Path workRoot() {
+    return Path.of(System.getProperty("java.io.tmpdir"), "reprise-work");
+  }
+}
