@@ -3,8 +3,8 @@ package dev.reprise.core.store;
 import java.nio.file.Path;
 
 /**
- * A separate process that holds a store lock until it is killed: {@code TestingLockHolder
- * <folder> <lock name>} prints "locked" once it holds the lock (or "busy" and exits 3).
+ * A separate process that holds a store lock until it is killed: {@code TestingLockHolder <folder>
+ * <lock name>} prints "locked" once it holds the lock (or "busy" and exits 3).
  */
 public final class TestingLockHolder {
   private TestingLockHolder() {}
