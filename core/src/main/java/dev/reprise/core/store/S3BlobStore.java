@@ -205,32 +205,49 @@ public final class S3BlobStore implements BlobStore {
   public Optional<byte[]> read(String name) {
     String key = key(name);
     return call(
-        "read",
-        key,
-        () -> {
-          try (GetObjectResponse in =
-              client.getObject(GetObjectArgs.builder().bucket(bucket()).object(key).build())) {
-            return Optional.of(in.readAllBytes());
-          } catch (ErrorResponseException e) {
-            if (isMissingObject(e)) {
-              return Optional.empty();
-            }
-            throw e;
-          }
-        });
+        "read", key, unlessMissing(() -> Optional.of(readObject(key).body()), Optional.empty()));
+  }
+
+  /** One object's bytes and the ETag they were read with. */
+  private record ObjectBody(byte[] body, String etag) {}
+
+  private ObjectBody readObject(String key) throws Exception {
+    try (GetObjectResponse in =
+        client.getObject(GetObjectArgs.builder().bucket(bucket()).object(key).build())) {
+      return new ObjectBody(in.readAllBytes(), unquote(in.headers().get("ETag")));
+    }
   }
 
   @Override
   public void write(String name, byte[] data) {
-    String key = key(name);
-    call(
-        "write",
+    put("write", key(name), data, Map.of());
+  }
+
+  /**
+   * One PUT of {@code data}, retried on passing faults.
+   *
+   * @param conditions {@code If-None-Match} or {@code If-Match} headers, or none
+   * @return false if a condition did not hold (412), and nothing was written
+   */
+  private boolean put(String action, String key, byte[] data, Map<String, String> conditions) {
+    return call(
+        action,
         key,
-        () ->
+        () -> {
+          try {
             client.putObject(
                 PutObjectArgs.builder().bucket(bucket()).object(key).stream(
                         new ByteArrayInputStream(data), data.length, -1)
-                    .build()));
+                    .extraHeaders(conditions)
+                    .build());
+            return true;
+          } catch (ErrorResponseException e) {
+            if (!conditions.isEmpty() && isPreconditionFailed(e)) {
+              return false;
+            }
+            throw e;
+          }
+        });
   }
 
   @Override
@@ -259,24 +276,15 @@ public final class S3BlobStore implements BlobStore {
         absolute.resolveSibling(TMP_PREFIX + absolute.getFileName() + "-" + UUID.randomUUID());
     try {
       Files.createDirectories(absolute.getParent());
-      boolean found =
-          call(
-              "download",
-              key,
-              () -> {
-                try (GetObjectResponse in =
-                    client.getObject(
-                        GetObjectArgs.builder().bucket(bucket()).object(key).build())) {
-                  Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-                  return true;
-                } catch (ErrorResponseException e) {
-                  if (isMissingObject(e)) {
-                    return false;
-                  }
-                  throw e;
-                }
-              });
-      if (!found) {
+      S3Call<Boolean> copyToTmp =
+          () -> {
+            try (GetObjectResponse in =
+                client.getObject(GetObjectArgs.builder().bucket(bucket()).object(key).build())) {
+              Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+              return true;
+            }
+          };
+      if (!call("download", key, unlessMissing(copyToTmp, false))) {
         throw new StoreException("no blob " + name + " in " + uri());
       }
       try {
@@ -296,21 +304,13 @@ public final class S3BlobStore implements BlobStore {
   @Override
   public Optional<BlobInfo> stat(String name) {
     String key = key(name);
-    return call(
-        "stat",
-        key,
+    S3Call<Optional<BlobInfo>> head =
         () -> {
-          try {
-            StatObjectResponse s =
-                client.statObject(StatObjectArgs.builder().bucket(bucket()).object(key).build());
-            return Optional.of(new BlobInfo(name, s.size(), unquote(s.etag())));
-          } catch (ErrorResponseException e) {
-            if (isMissingObject(e)) {
-              return Optional.empty();
-            }
-            throw e;
-          }
-        });
+          StatObjectResponse s =
+              client.statObject(StatObjectArgs.builder().bucket(bucket()).object(key).build());
+          return Optional.of(new BlobInfo(name, s.size(), unquote(s.etag())));
+        };
+    return call("stat", key, unlessMissing(head, Optional.empty()));
   }
 
   @Override
@@ -343,52 +343,24 @@ public final class S3BlobStore implements BlobStore {
 
   @Override
   public boolean createIfAbsent(String name, byte[] data) {
-    String key = key(name);
-    return call(
-        "create",
-        key,
-        () -> {
-          try {
-            client.putObject(
-                PutObjectArgs.builder().bucket(bucket()).object(key).stream(
-                        new ByteArrayInputStream(data), data.length, -1)
-                    .extraHeaders(Map.of("If-None-Match", "*"))
-                    .build());
-            return true;
-          } catch (ErrorResponseException e) {
-            if (isPreconditionFailed(e)) {
-              return false;
-            }
-            throw e;
-          }
-        });
+    return put("create", key(name), data, Map.of("If-None-Match", "*"));
   }
 
   @Override
   public void copy(String from, String to) {
     String fromKey = key(from);
     String toKey = key(to);
-    boolean found =
-        call(
-            "copy to " + toKey + " from",
-            fromKey,
-            () -> {
-              try {
-                client.copyObject(
-                    CopyObjectArgs.builder()
-                        .bucket(bucket())
-                        .object(toKey)
-                        .source(CopySource.builder().bucket(bucket()).object(fromKey).build())
-                        .build());
-                return true;
-              } catch (ErrorResponseException e) {
-                if (isMissingObject(e)) {
-                  return false;
-                }
-                throw e;
-              }
-            });
-    if (!found) {
+    S3Call<Boolean> serverSideCopy =
+        () -> {
+          client.copyObject(
+              CopyObjectArgs.builder()
+                  .bucket(bucket())
+                  .object(toKey)
+                  .source(CopySource.builder().bucket(bucket()).object(fromKey).build())
+                  .build());
+          return true;
+        };
+    if (!call("copy to " + toKey + " from", fromKey, unlessMissing(serverSideCopy, false))) {
       throw new StoreException("no blob " + from + " in " + uri());
     }
   }
@@ -396,20 +368,13 @@ public final class S3BlobStore implements BlobStore {
   @Override
   public void delete(String name) {
     String key = key(name);
-    call(
-        "delete",
-        key,
+    S3Call<Boolean> remove =
         () -> {
-          try {
-            client.removeObject(RemoveObjectArgs.builder().bucket(bucket()).object(key).build());
-          } catch (ErrorResponseException e) {
-            // S3 answers 204 for a missing key; some compatible servers say NoSuchKey instead.
-            if (!isMissingObject(e)) {
-              throw e;
-            }
-          }
-          return null;
-        });
+          client.removeObject(RemoveObjectArgs.builder().bucket(bucket()).object(key).build());
+          return true;
+        };
+    // S3 answers 204 for a missing key; some compatible servers say NoSuchKey instead.
+    call("delete", key, unlessMissing(remove, false));
   }
 
   @Override
@@ -463,31 +428,21 @@ public final class S3BlobStore implements BlobStore {
 
   private Optional<Lease> readLease(String name) {
     String key = key(name);
-    return call(
-        "read lock",
-        key,
-        () -> {
-          try (GetObjectResponse in =
-              client.getObject(GetObjectArgs.builder().bucket(bucket()).object(key).build())) {
-            byte[] body = in.readAllBytes();
-            String etag = unquote(in.headers().get("ETag"));
-            try {
-              JsonNode node = JSON.readTree(body);
-              return Optional.of(
-                  new Lease(node.path("owner").asText(""), node.path("expires").asLong(0), etag));
-            } catch (IOException e) {
-              LOG.log(
-                  Level.WARNING,
-                  "lock {0} holds no valid lease ({1}); treating it as expired",
-                  where(key),
-                  new String(body, StandardCharsets.UTF_8));
-              return Optional.of(new Lease("", 0, etag));
-            }
-          } catch (ErrorResponseException e) {
-            if (isMissingObject(e)) {
-              return Optional.empty();
-            }
-            throw e;
+    Optional<ObjectBody> read =
+        call("read lock", key, unlessMissing(() -> Optional.of(readObject(key)), Optional.empty()));
+    return read.map(
+        object -> {
+          try {
+            JsonNode node = JSON.readTree(object.body());
+            return new Lease(
+                node.path("owner").asText(""), node.path("expires").asLong(0), object.etag());
+          } catch (IOException e) {
+            LOG.log(
+                Level.WARNING,
+                "lock {0} holds no valid lease ({1}); treating it as expired",
+                where(key),
+                new String(object.body(), StandardCharsets.UTF_8));
+            return new Lease("", 0, object.etag());
           }
         });
   }
@@ -543,28 +498,11 @@ public final class S3BlobStore implements BlobStore {
           return;
         }
         String key = key(name);
-        byte[] data = lease(owner);
-        boolean renewed =
-            call(
-                "renew lock",
-                key,
-                () -> {
-                  try {
-                    // If-Match: a takeover between our read and this write wins over us.
-                    client.putObject(
-                        PutObjectArgs.builder().bucket(bucket()).object(key).stream(
-                                new ByteArrayInputStream(data), data.length, -1)
-                            .extraHeaders(Map.of("If-Match", "\"" + current.get().etag() + "\""))
-                            .build());
-                    return true;
-                  } catch (ErrorResponseException e) {
-                    if (isPreconditionFailed(e)) {
-                      return false;
-                    }
-                    throw e;
-                  }
-                });
-        if (!renewed) {
+        // If-Match: a takeover between our read and this write wins over us.
+        Map<String, String> unchanged = Map.of("If-Match", "\"" + current.get().etag() + "\"");
+        boolean renewed = put("renew lock", key, lease(owner), unchanged);
+        // A 412 on a retried PUT may be our own first attempt having landed: check the owner.
+        if (!renewed && !readLease(name).map(l -> owner.equals(l.owner())).orElse(false)) {
           LOG.log(Level.WARNING, "lost lock {0}: it changed while being renewed", where(key));
           renewer.shutdown();
         }
@@ -620,6 +558,20 @@ public final class S3BlobStore implements BlobStore {
 
   private <T> T call(String action, String key, S3Call<T> request) {
     return retrying(settings, action, "s3://" + bucket() + "/" + key, request);
+  }
+
+  /** The request's result, or {@code whenMissing} if S3 says the object does not exist. */
+  private static <T> S3Call<T> unlessMissing(S3Call<T> request, T whenMissing) {
+    return () -> {
+      try {
+        return request.run();
+      } catch (ErrorResponseException e) {
+        if (isMissingObject(e)) {
+          return whenMissing;
+        }
+        throw e;
+      }
+    };
   }
 
   private String where(String key) {
