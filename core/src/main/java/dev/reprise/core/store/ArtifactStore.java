@@ -83,12 +83,17 @@ public final class ArtifactStore implements AutoCloseable {
     List<Manifest.FileEntry> entries = new ArrayList<>();
     for (String name : DirectoryArtifacts.listFiles(dir)) {
       Path file = dir.resolve(name);
+      String blob = loc.outputsPrefix() + name;
+      long size;
+      String sha;
       try {
-        entries.add(new Manifest.FileEntry(name, Files.size(file), Sha256.hex(file)));
+        size = Files.size(file);
+        sha = Sha256.hex(file);
       } catch (IOException e) {
         throw new StoreException("cannot read output " + file + ": " + e.getMessage(), e);
       }
-      blobs.upload(loc.outputsPrefix() + name, file);
+      blobs.upload(blob, file);
+      entries.add(new Manifest.FileEntry(name, size, sha, remoteTag(blob)));
     }
     return writeManifest(loc, entries, draft);
   }
@@ -108,11 +113,20 @@ public final class ArtifactStore implements AutoCloseable {
               draft.method() + ": slices " + previous + " and " + s.slice() + " both wrote '" + f.name()
                   + "'; a method without a synthesis phase must write distinct files per slice");
         }
-        blobs.copy(Location.slice(stage.key(), s.slice()).outputsPrefix() + f.name(), stage.outputsPrefix() + f.name());
-        merged.put(f.name(), f);
+        String target = stage.outputsPrefix() + f.name();
+        blobs.copy(Location.slice(stage.key(), s.slice()).outputsPrefix() + f.name(), target);
+        merged.put(f.name(), new Manifest.FileEntry(f.name(), f.size(), f.sha256(), remoteTag(target)));
       }
     }
     return writeManifest(stage, new ArrayList<>(merged.values()), draft);
+  }
+
+  /** The version tag of a blob just written to a remote store; null for a folder store. */
+  private String remoteTag(String blob) {
+    if (blobs.localFile(blob).isPresent()) {
+      return null;
+    }
+    return blobs.stat(blob).map(BlobInfo::tag).orElseThrow(() -> new StoreException(blob + " vanished right after it was written"));
   }
 
   private Manifest writeManifest(Location loc, List<Manifest.FileEntry> entries, Draft draft) {
@@ -142,8 +156,9 @@ public final class ArtifactStore implements AutoCloseable {
   }
 
   /**
-   * Checks a committed unit's files against its manifest: presence and size always, and the
-   * sha256 too when the files are local (cheap enough to do on every run). Returns the problems.
+   * Checks a committed unit's files against its manifest: presence and size always; the sha256
+   * when the files are local (cheap enough on every run); the version tag (ETag) recorded at commit
+   * when they are remote, which changes whenever an object is replaced. Returns the problems.
    */
   public List<String> verify(Location loc, Manifest m) {
     List<String> problems = new ArrayList<>();
@@ -156,7 +171,9 @@ public final class ArtifactStore implements AutoCloseable {
         problems.add(f.name() + " has " + info.get().size() + " bytes, its manifest says " + f.size());
       } else {
         Optional<Path> local = blobs.localFile(blob);
-        if (local.isPresent()) {
+        if (local.isEmpty() && f.etag() != null && !f.etag().equals(info.get().tag())) {
+          problems.add(f.name() + " was replaced since it was committed (ETag " + info.get().tag() + ", manifest says " + f.etag() + ")");
+        } else if (local.isPresent()) {
           try {
             String actual = Sha256.hex(local.get());
             if (!actual.equals(f.sha256())) {

@@ -33,8 +33,15 @@ public record Manifest(
     Integer slicesRan,
     String ranOn) {
 
-  /** One committed file. */
-  public record FileEntry(String name, long size, String sha256) {}
+  /**
+   * One committed file. {@code etag} is the remote store's version tag at commit time (null in a
+   * folder store), so a planner can notice a replaced object without downloading it.
+   */
+  public record FileEntry(String name, long size, String sha256, String etag) {
+    public FileEntry(String name, long size, String sha256) {
+      this(name, size, sha256, null);
+    }
+  }
 
   /** The upstream result an input was bound to. */
   public record InputRef(String stage, String key, String digest) {}

@@ -3,7 +3,11 @@ package dev.reprise.worker.cli;
 import dev.reprise.core.key.DataDigests;
 import dev.reprise.core.store.ArtifactStore;
 import dev.reprise.core.store.BlobStore;
+import dev.reprise.core.store.S3DataDigest;
+import dev.reprise.core.store.S3Settings;
 import dev.reprise.core.store.Stores;
+import java.util.HashMap;
+import java.util.Map;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +42,27 @@ public final class StoreOptions {
   }
 
   public BlobStore openBlobs(String fromDocument) {
-    return Stores.open(uri(fromDocument));
+    String uri = uri(fromDocument);
+    return Stores.open(uri, uri.startsWith("s3://") ? S3Settings.fromEnvironment(environment()) : null);
+  }
+
+  /** The S3 settings from the flags, falling back to the environment; null if none are given. */
+  public S3Settings s3() {
+    return S3Settings.fromEnvironmentIfSet(environment());
+  }
+
+  private Map<String, String> environment() {
+    Map<String, String> env = new HashMap<>(System.getenv());
+    if (s3Endpoint != null) {
+      env.put(S3Settings.ENDPOINT_VAR, s3Endpoint);
+    }
+    if (s3AccessKey != null) {
+      env.put(S3Settings.ACCESS_KEY_VAR, s3AccessKey);
+    }
+    if (s3SecretKey != null) {
+      env.put(S3Settings.SECRET_KEY_VAR, s3SecretKey);
+    }
+    return env;
   }
 
   public ArtifactStore open(String fromDocument) {
@@ -46,7 +70,8 @@ public final class StoreOptions {
   }
 
   public DataDigests dataDigests() {
-    return new DataDigests(cacheDir().resolve("data-digests.tsv"), null);
+    S3Settings s3 = s3();
+    return new DataDigests(cacheDir().resolve("data-digests.tsv"), s3 == null ? null : uri -> S3DataDigest.digest(uri, s3));
   }
 
   /**
