@@ -18,8 +18,11 @@ import org.junit.jupiter.api.io.TempDir;
 class SynthesizeTest {
   private static final Map<String, Object> SMALL =
       Map.of("subjects", 3, "trialsPerClass", 40, "channels", 16, "seed", 5);
-  /** Between-class variance of class means must exceed the noise floor by this much in the window. */
-  private static final double MIN_EFFECT_RATIO = 3.0;
+  /**
+   * The planted between-class variance is recovered from 40 trials per class within this relative
+   * error (the noise part of the estimate has SD ≈ 0.2 of the signal at these sizes).
+   */
+  private static final double SIGNAL_TOLERANCE = 0.35;
 
   @TempDir Path tmp;
 
@@ -41,6 +44,7 @@ class SynthesizeTest {
     Path out = EegTesting.run(new Synthesize(), SMALL, tmp, 2, Map.of());
     var in = EegTesting.folder(out);
     Epochs.Info info = Epochs.readInfo(in);
+    JsonNode gains = new ObjectMapper().readTree(out.resolve("truth.json").toFile()).get("gains");
     assertEquals(List.of("face", "landmark", "object"), info.classes());
     assertEquals(16, info.channels().size());
     for (String name : Epochs.subjects(in)) {
@@ -52,6 +56,8 @@ class SynthesizeTest {
         counts[label]++;
       }
       assertEquals(List.of(40, 40, 40), Arrays.stream(counts).boxed().toList());
+      double gain = gains.get(name).asDouble();
+      double expectedSignal = 0;
       double inside = 0;
       double outside = 0;
       int nIn = 0;
@@ -62,6 +68,10 @@ class SynthesizeTest {
         if (time >= 0.15 && time <= 0.30) {
           inside += v;
           nIn++;
+          // Patterns are centred over classes with unit RMS: their (n − 1) variance over 3 classes is
+          // 3/2, times the squared envelope g · A · sin²(π (t − start) / (end − start)).
+          double h = Math.pow(Math.sin(Math.PI * (time - 0.1) / 0.25), 2);
+          expectedSignal += 1.5 * Math.pow(gain * Synthesize.DEFAULT_AMPLITUDE * h, 2);
         } else if (time < 0.1 || time > 0.35) {
           outside += v;
           nOut++;
@@ -69,7 +79,9 @@ class SynthesizeTest {
       }
       inside /= nIn;
       outside /= nOut;
-      assertTrue(inside > MIN_EFFECT_RATIO * outside, name + ": inside " + inside + ", outside " + outside);
+      expectedSignal /= nIn;
+      assertEquals(expectedSignal, inside - outside, SIGNAL_TOLERANCE * expectedSignal,
+          name + ": inside " + inside + ", outside " + outside);
       // Outside the window the class means differ only by noise: a mean of 40 unit-variance trials has
       // variance 1/40, which the (n − 1) variance over classes estimates without bias.
       assertEquals(1.0 / 40, outside, 0.5 / 40, name + " noise floor");
