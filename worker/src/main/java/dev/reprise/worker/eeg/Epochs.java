@@ -144,6 +144,17 @@ public final class Epochs {
     return new Subject(subject, data, trials, channels, times, labels);
   }
 
+  /** Whether the subject's X.npy is stored as float32 (read from its header only). */
+  public static boolean isFloat32(InputArtifacts in, String subject) {
+    try (java.io.InputStream s = Files.newInputStream(in.path(subject + "/X.npy"))) {
+      byte[] head = s.readNBytes(256);
+      String text = new String(head, java.nio.charset.StandardCharsets.ISO_8859_1);
+      return text.contains("'descr': '<f4'") || text.contains("'descr': '>f4'");
+    } catch (IOException e) {
+      throw new InvalidInputException(in.describe() + ": subject " + subject + ": " + e.getMessage(), e);
+    }
+  }
+
   public static void writeInfo(Path out, Info info) throws IOException {
     Files.createDirectories(out);
     Files.write(out.resolve("info.json"), JSON.writeValueAsBytes(info.toJson()));
