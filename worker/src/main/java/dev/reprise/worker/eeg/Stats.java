@@ -106,6 +106,9 @@ public final class Stats implements Method {
       }
     }
     meanChance /= (double) n * times;
+    if (nullIn == null) {
+      meanChance = chance[0][0]; // constant: report it without summation rounding
+    }
     int tail = p.getInt("tail");
     double alpha = p.getDouble("clusterAlpha");
     double tCrit = StudentT.quantile(tail == 0 ? 1 - alpha / 2 : 1 - alpha, n - 1);
