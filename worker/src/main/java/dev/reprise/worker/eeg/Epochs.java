@@ -123,25 +123,53 @@ public final class Epochs {
     } catch (IllegalArgumentException e) {
       throw new InvalidInputException(in.describe() + ": subject " + subject + ": y.npy: " + e.getMessage());
     }
+    Subject s = new Subject(subject, x.doubles(), trials, channels, times, labels);
+    check(s, info, in.describe());
+    return s;
+  }
+
+  /**
+   * Checks labels (in [0, classes)), finiteness and the channel count of a subject against {@code
+   * info}; the message names {@code where}, the subject, the trial (and channel).
+   */
+  public static void check(Subject s, Info info, String where) {
+    String subject = s.name();
+    if (s.channels() != info.channels().size()) {
+      throw new InvalidInputException(where + ": subject " + subject + ": X has " + s.channels()
+          + " channels, info lists " + info.channels().size());
+    }
+    int[] labels = s.y();
+    int trials = s.trials();
+    int times = s.times();
     for (int t = 0; t < trials; t++) {
       if (labels[t] < 0 || labels[t] >= info.classes().size()) {
         throw new InvalidInputException(
-            in.describe() + ": subject " + subject + ", trial " + t + ": label " + labels[t]
+            where + ": subject " + subject + ", trial " + t + ": label " + labels[t]
                 + " is not a class index (0.." + (info.classes().size() - 1) + ")");
       }
     }
-    double[] data = x.doubles();
-    int perTrial = channels * times;
+    double[] data = s.x();
+    int perTrial = s.channels() * times;
     for (int i = 0; i < data.length; i++) {
       if (!Double.isFinite(data[i])) {
         int trial = i / perTrial;
         int channel = (i % perTrial) / times;
         throw new InvalidInputException(
-            in.describe() + ": subject " + subject + ", trial " + trial + ", channel "
+            where + ": subject " + subject + ", trial " + trial + ", channel "
                 + info.channels().get(channel) + ": value " + data[i] + " is not finite");
       }
     }
-    return new Subject(subject, data, trials, channels, times, labels);
+  }
+
+  /** Whether the subject's X.npy is stored as float32 (read from its header only). */
+  public static boolean isFloat32(InputArtifacts in, String subject) {
+    try (java.io.InputStream s = Files.newInputStream(in.path(subject + "/X.npy"))) {
+      byte[] head = s.readNBytes(256);
+      String text = new String(head, java.nio.charset.StandardCharsets.ISO_8859_1);
+      return text.contains("'descr': '<f4'") || text.contains("'descr': '>f4'");
+    } catch (IOException e) {
+      throw new InvalidInputException(in.describe() + ": subject " + subject + ": " + e.getMessage(), e);
+    }
   }
 
   public static void writeInfo(Path out, Info info) throws IOException {
