@@ -74,6 +74,9 @@ class DecodeMethodTest {
         50.0, 3, true);
     for (String classifier : List.of("lda", "svm")) {
       Path out = run(new DecodeMethod(), Map.of("classifier", classifier), epochs, 2, classifier);
+      Path pseudo = run(new DecodeMethod(), Map.of("classifier", classifier, "pseudoTrials", 3),
+          epochs, 1, classifier + "-pseudo");
+      assertEquals(1.0, Npy.read(pseudo.resolve("accuracy.npy")).doubles()[3], 0.0);
       double[] acc = Npy.read(out.resolve("accuracy.npy")).doubles();
       assertEquals(1.0, acc[3], 0.0, classifier + " at the effect sample");
       assertTrue(acc[0] < 0.7, classifier + " where there is only noise: " + acc[0]);
