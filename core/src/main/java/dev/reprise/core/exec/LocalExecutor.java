@@ -280,11 +280,12 @@ public final class LocalExecutor {
         ran = todo.size();
       } else {
         listener.stageStarted(stage.name(), key, slices, 0);
+        ran = 1; // a method without slices runs as one unit
       }
       int slicesRan = ran;
       Manifest m;
       if (method.spec().has(Phase.SYNTHESIS)) {
-        m = supply(() -> runner.run(task, Phase.SYNTHESIS, -1, slicesRan, this::log));
+        m = supply(() -> runner.run(task, Phase.SYNTHESIS, -1, slicesRan, started, this::log));
       } else {
         m = runner.finishWithoutSynthesis(task, started, slicesRan)
             .orElseThrow(() -> new RepriseException("slices of " + key + " are missing after they ran"));

@@ -77,14 +77,16 @@ public final class PhaseRunner {
    * @param log receives the method's log lines with the phase's description
    */
   public Manifest run(Task task, Phase phase, int slice, BiConsumer<String, String> log) {
-    return run(task, phase, slice, null, log);
+    return run(task, phase, slice, null, null, log);
   }
 
   /**
-   * As {@link #run(Task, Phase, int, BiConsumer)}; {@code slicesRan} is recorded in a synthesis
-   * commit (how many slices this run computed; null when unknown).
+   * As {@link #run(Task, Phase, int, BiConsumer)}, for the synthesis: {@code slicesRan} (how many
+   * slices this run computed) and {@code stageStarted} (when the stage began, so the stage's
+   * recorded seconds cover all its phases) go into the stage's manifest; null when unknown.
    */
-  public Manifest run(Task task, Phase phase, int slice, Integer slicesRan, BiConsumer<String, String> log) {
+  public Manifest run(Task task, Phase phase, int slice, Integer slicesRan, Instant stageStarted,
+      BiConsumer<String, String> log) {
     Method method = method(task);
     KeyComponents c = KeyComponents.fromJson(task.components());
     if (!method.spec().has(phase)) {
@@ -117,7 +119,8 @@ public final class PhaseRunner {
         throw new StageFailedException(describe(task, loc) + " failed: " + e, e);
       }
       boolean stage = phase == Phase.SYNTHESIS;
-      return store.commit(loc, ctx.out(), draft(task, c, started, stage ? c.slices() : null, stage ? slicesRan : null));
+      Instant since = stage ? stageStart(task, stageStarted, started) : started;
+      return store.commit(loc, ctx.out(), draft(task, c, since, stage ? c.slices() : null, stage ? slicesRan : null));
     } finally {
       deleteTree(work);
     }
@@ -150,6 +153,33 @@ public final class PhaseRunner {
     }
     return Optional.of(
         store.commitMerged(Location.stage(task.key()), parts, draft(task, c, started, c.slices(), slicesRan)));
+  }
+
+  /**
+   * When the stage began: as given, else (a pod, which saw only its own phase) the earliest start
+   * recorded by the stage's committed prepare and slice manifests.
+   */
+  private Instant stageStart(Task task, Instant given, Instant fallback) {
+    if (given != null) {
+      return given;
+    }
+    Instant earliest = fallback;
+    int slices = KeyComponents.fromJson(task.components()).slices();
+    List<Location> parts = new ArrayList<>();
+    parts.add(Location.prepare(task.key()));
+    for (int i = 0; i < slices; i++) {
+      parts.add(Location.slice(task.key(), i));
+    }
+    for (Location loc : parts) {
+      Optional<Manifest> m = store.manifest(loc);
+      if (m.isPresent() && m.get().started() != null) {
+        Instant s = Instant.parse(m.get().started());
+        if (s.isBefore(earliest)) {
+          earliest = s;
+        }
+      }
+    }
+    return earliest;
   }
 
   private ArtifactStore.Draft draft(Task task, KeyComponents c, Instant started, Integer slices, Integer slicesRan) {

@@ -14,7 +14,10 @@ public final class JsonCodec {
           .enable(SerializationFeature.INDENT_OUTPUT)
           .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+          // Leave out null fields, but keep null map values: a parameter set to null is part of
+          // a key, and run records must give back the exact components.
+          .setDefaultPropertyInclusion(
+              JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.ALWAYS));
 
   private JsonCodec() {}
 

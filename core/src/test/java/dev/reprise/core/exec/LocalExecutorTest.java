@@ -263,4 +263,30 @@ class LocalExecutorTest {
     assertNotEquals(null, scale.key());
     assertFalse(runs.get(0).stages().isEmpty());
   }
+
+  @Test
+  void runRecordsGiveBackTheExactKeyComponentsIncludingNullParameters() throws Exception {
+    Files.writeString(tmp.resolve("data.txt"), "4\n5\n");
+    RunSummary s = engine.run("""
+        metadata: {name: nulls}
+        spec:
+          stages:
+            - {name: load, method: test.data, params: {path: data.txt}}
+            - {name: sum, method: test.sum, inputs: {in: load}}
+        """);
+    assertEquals(0, s.exitCode(), s.stages().toString());
+    for (RunRecord.StageRun r : engine.store.runs("nulls").get(0).stages()) {
+      assertEquals(r.key(), dev.reprise.core.key.KeyComponents.fromJson(r.components()).key(), r.name());
+    }
+    assertTrue(((Map<?, ?>) engine.store.runs("nulls").get(0).stages().get(0).components().get("params")).containsKey("window"));
+  }
+
+  @Test
+  void aStagesRecordedSecondsCoverAllItsPhasesAndASingleUnitStageCountsAsOneSlice() {
+    RunSummary s = engine.run(pipeline("numbers", "count: 8", "factor: 3, sleepMillis: 100", "", 4), 1);
+    assertTrue(stage(s, "scale").manifest().seconds() >= 0.4, "4 slices of 0.1 s on one worker: " + stage(s, "scale").manifest().seconds());
+    assertEquals(1, stage(s, "sum").slicesRan());
+    assertEquals(0.0, engine.run(pipeline("numbers", "count: 8", "factor: 3, sleepMillis: 100", "", 4), 1).stages().get(1).seconds());
+    assertTrue(engine.run(pipeline("numbers", "count: 8", "factor: 3, sleepMillis: 100", "", 4), 1).savedSeconds() >= 0.4);
+  }
 }

@@ -22,7 +22,7 @@ import java.util.List;
  * slice {@code i} computes the contiguous units {@link SliceRange#of} gives it and writes {@link
  * SliceParts}; the synthesis assembles {@code accuracy.npy} (subjects x times), {@code times.npy}
  * (seconds; with {@code window = w}, output time {@code t} averages samples {@code [t, t+w)} and is
- * reported at the window centre {@code tmin + (t + (w-1)/2) / sfreq}), {@code subjects.json}, and
+ * reported at the window centre {@code tmin + (t + (w-1)/2) / sfreq}), {@code subjects.json}, {@code classes.json}, and
  * with {@code generalize} {@code generalization.npy} (subjects x train time x test time, whose
  * diagonal is {@code accuracy.npy}). Subject {@code s} (index in sorted name order) draws from the
  * stream {@code DecodeSettings.stream(seed, s)}, so the result does not depend on the slice count.
@@ -40,6 +40,7 @@ public final class DecodeMethod implements Method {
         .output("accuracy.npy", "subjects x times, float64: mean held-out accuracy")
         .output("times.npy", "seconds of each accuracy column (window centre), float64")
         .output("subjects.json", "subject names in row order")
+        .output("classes.json", "class names (their number sets chance for eeg.stats)")
         .output("generalization.npy", "with generalize: subjects x train time x test time")
         .phases(Phase.ANALYSIS, Phase.SYNTHESIS)
         .helpers(DecodeSettings.class, SubjectDecoder.class, SliceParts.class, Folds.class,
@@ -141,6 +142,7 @@ public final class DecodeMethod implements Method {
     Npy.write(ctx.out().resolve("times.npy"),
         NpyArray.ofDoubles(outputTimes(info, settings.window(), times), times));
     Files.write(ctx.out().resolve("subjects.json"), JSON.writeValueAsBytes(subjects));
+    Files.write(ctx.out().resolve("classes.json"), JSON.writeValueAsBytes(info.classes()));
     if (gen != null) {
       Npy.write(ctx.out().resolve("generalization.npy"),
           NpyArray.ofDoubles(gen, n, times, times));
