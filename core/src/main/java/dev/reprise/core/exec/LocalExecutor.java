@@ -96,6 +96,7 @@ public final class LocalExecutor {
       RunSummary summary = new RunSummary(pipeline.name(), store.uri(), seconds, outcomes);
       store.writeRun(record(pipeline, summary, started, threads));
       resolver.data().save();
+      store.saveChecks();
       return summary;
     } finally {
       pool.shutdownNow();

@@ -2,6 +2,7 @@ package dev.reprise.core.store;
 
 import dev.reprise.core.StageFailedException;
 import dev.reprise.core.StoreException;
+import dev.reprise.core.key.FileDigestMemo;
 import dev.reprise.core.key.OutputDigest;
 import dev.reprise.core.key.Sha256;
 import dev.reprise.core.method.DirectoryArtifacts;
@@ -30,13 +31,16 @@ public final class ArtifactStore implements AutoCloseable {
 
   private final BlobStore blobs;
   private final Path cacheDir;
+  private final FileDigestMemo checked;
 
   /**
-   * @param cacheDir where files of a remote store are cached locally (content-addressed)
+   * @param cacheDir where files of a remote store are cached locally (content-addressed), and where
+   *     the memo of already checked local files is kept
    */
   public ArtifactStore(BlobStore blobs, Path cacheDir) {
     this.blobs = blobs;
     this.cacheDir = cacheDir;
+    this.checked = new FileDigestMemo(cacheDir == null ? null : cacheDir.resolve("checked-files.tsv"));
   }
 
   public BlobStore blobs() {
@@ -157,8 +161,10 @@ public final class ArtifactStore implements AutoCloseable {
 
   /**
    * Checks a committed unit's files against its manifest: presence and size always; the sha256
-   * when the files are local (cheap enough on every run); the version tag (ETag) recorded at commit
-   * when they are remote, which changes whenever an object is replaced. Returns the problems.
+   * when the files are local (re-read only if a file's size or mtime changed since it was last
+   * checked, so an unchanged rerun reads nothing); the version tag (ETag) recorded at commit when
+   * they are remote, which changes whenever an object is replaced. Returns the problems. Readers
+   * still check every file's sha256 when they open it ({@link #open}).
    */
   public List<String> verify(Location loc, Manifest m) {
     List<String> problems = new ArrayList<>();
@@ -175,7 +181,7 @@ public final class ArtifactStore implements AutoCloseable {
           problems.add(f.name() + " was replaced since it was committed (ETag " + info.get().tag() + ", manifest says " + f.etag() + ")");
         } else if (local.isPresent()) {
           try {
-            String actual = Sha256.hex(local.get());
+            String actual = checked.sha256(local.get());
             if (!actual.equals(f.sha256())) {
               problems.add(f.name() + " has sha256 " + actual + ", its manifest says " + f.sha256());
             }
@@ -255,8 +261,14 @@ public final class ArtifactStore implements AutoCloseable {
     return pod != null && !pod.isBlank() ? pod + "@" + host : host;
   }
 
+  /** Saves what was learnt about local files (call after a run; {@link #close} does too). */
+  public void saveChecks() {
+    checked.save();
+  }
+
   @Override
   public void close() throws Exception {
+    checked.save();
     blobs.close();
   }
 }
