@@ -2,6 +2,7 @@ package dev.reprise.core.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reprise.core.InvalidInputException;
 import dev.reprise.core.RepriseException;
 import dev.reprise.core.StoreException;
 import io.minio.BucketExistsArgs;
@@ -640,8 +641,9 @@ public final class S3BlobStore implements BlobStore {
     }
     String code = e instanceof ErrorResponseException r ? r.errorResponse().code() : "";
     int status = statusOf(e);
+    // Wrong credentials and a missing bucket are the user's to fix: retrying cannot help (exit 2).
     if (status == 403 || CREDENTIAL_CODES.contains(code)) {
-      return new StoreException(
+      return new InvalidInputException(
           "access denied to "
               + where
               + " at "
@@ -659,7 +661,7 @@ public final class S3BlobStore implements BlobStore {
     }
     if ("NoSuchBucket".equals(code)) {
       String bucket = where.substring(S3Uri.SCHEME.length()).split("/", 2)[0];
-      return new StoreException(
+      return new InvalidInputException(
           "bucket "
               + bucket
               + " does not exist at endpoint "

@@ -59,11 +59,12 @@ class S3BlobStoreIT extends BlobStoreContract {
     S3Settings wrong =
         new S3Settings(server.endpoint(), server.accessKey(), "not-the-secret", "us-east-1");
     try (S3BlobStore bad = new S3BlobStore(wrong, uri)) {
-      StoreException e =
-          assertThrows(StoreException.class, () -> bad.write("a.json", new byte[] {1}));
+      InvalidInputException e =
+          assertThrows(InvalidInputException.class, () -> bad.write("a.json", new byte[] {1}));
+      assertEquals(2, e.exitCode());
       assertTrue(e.getMessage().contains("AWS_SECRET_ACCESS_KEY"), e.getMessage());
       assertTrue(e.getMessage().contains(uri + "/a.json"), e.getMessage());
-      assertThrows(StoreException.class, () -> bad.read("a.json"));
+      assertThrows(InvalidInputException.class, () -> bad.read("a.json"));
     }
   }
 
@@ -71,7 +72,8 @@ class S3BlobStoreIT extends BlobStoreContract {
   void aMissingBucketIsNamedInTheErrorAndCreatedOnlyOnRequest() {
     String missing = "s3://no-such-bucket-" + UUID.randomUUID().toString().substring(0, 8) + "/p";
     try (S3BlobStore s = new S3BlobStore(server.settings(), missing)) {
-      StoreException e = assertThrows(StoreException.class, () -> s.write("x", new byte[] {1}));
+      InvalidInputException e =
+          assertThrows(InvalidInputException.class, () -> s.write("x", new byte[] {1}));
       assertTrue(
           e.getMessage().contains("does not exist at endpoint " + server.endpoint()),
           e.getMessage());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.reprise.core.InvalidInputException;
 import dev.reprise.core.StoreException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -87,7 +88,9 @@ class S3BlobStoreRetryIT {
   @Test
   void accessDeniedIsNotRetriedAndPointsAtTheCredentials() throws IOException {
     try (S3BlobStore store = new S3BlobStore(serve(100, 403, "AccessDenied"), "s3://bucket/p")) {
-      StoreException e = assertThrows(StoreException.class, () -> store.read("a.json"));
+      InvalidInputException e =
+          assertThrows(InvalidInputException.class, () -> store.read("a.json"));
+      assertEquals(2, e.exitCode(), "a credentials problem is the user's to fix: not retried");
       assertTrue(e.getMessage().contains("AWS_ACCESS_KEY_ID"), e.getMessage());
       assertTrue(e.getMessage().contains("AWS_SECRET_ACCESS_KEY"), e.getMessage());
     }
