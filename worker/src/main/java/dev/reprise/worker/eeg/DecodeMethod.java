@@ -81,7 +81,8 @@ public final class DecodeMethod implements Method {
           decoder.times()), acc, times.size(), gen, times.size() * decoder.times());
       if (decoder.nonConverged() > 0) {
         ctx.log("subject " + subjects.get(s) + ": " + decoder.nonConverged()
-            + " SVM fits stopped at " + DecodeSettings.SVM_MAX_ITER + " passes");
+            + " SVM fits stopped at " + DecodeSettings.SVM_MAX_ITER
+            + " Newton iterations");
       }
       ctx.progress((u - units.start() + 1.0) / units.size());
     }

@@ -16,10 +16,11 @@ record DecodeSettings(
     int window,
     boolean generalize) {
 
-  /** LinearSVC's defaults: tolerance and most passes of the dual coordinate descent. */
-  static final double SVM_TOL = 1e-4;
-
-  static final int SVM_MAX_ITER = 1000;
+  /**
+   * Most Newton iterations of the svm per binary problem; it typically needs 5 to 15 (see {@link
+   * LinearSvm}).
+   */
+  static final int SVM_MAX_ITER = 100;
 
   /** The parameter declarations; {@code withGeneralize} adds {@code generalize}. */
   static List<ParamSpec> params(boolean withGeneralize) {
@@ -61,7 +62,7 @@ record DecodeSettings(
   LinearClassifier newClassifier(int maxN, int maxP, int maxK) {
     return switch (classifier) {
       case "lda" -> new Lda(maxN, maxP, maxK);
-      case "svm" -> new LinearSvm(c, SVM_TOL, SVM_MAX_ITER, maxN, maxP, maxK);
+      case "svm" -> new LinearSvm(c, SVM_MAX_ITER, maxN, maxP, maxK);
       default -> throw new IllegalArgumentException("unknown classifier " + classifier);
     };
   }

@@ -54,6 +54,16 @@ final class SubjectDecoder {
    * {@code t < T - w + 1}. Class labels are renumbered to the classes that occur, in order.
    */
   SubjectDecoder(Epochs.Subject s, DecodeSettings settings) {
+    this(s, settings, settings::newClassifier);
+  }
+
+  /** Makes a classifier sized for {@code maxN} rows, {@code maxP} features, {@code maxK} classes. */
+  interface Classifiers {
+    LinearClassifier create(int maxN, int maxP, int maxK);
+  }
+
+  /** As above with the classifier from {@code classifiers} (benchmarks compare variants). */
+  SubjectDecoder(Epochs.Subject s, DecodeSettings settings, Classifiers classifiers) {
     this.name = s.name();
     this.settings = settings;
     this.trials = s.trials();
@@ -104,7 +114,7 @@ final class SubjectDecoder {
         }
       }
     }
-    this.clf = settings.newClassifier(trials, channels, classes);
+    this.clf = classifiers.create(trials, channels, classes);
     this.scaler = new Standardizer(channels);
     this.foldOf = new int[settings.repeats()][trials];
     this.members = new int[trials];
