@@ -54,7 +54,7 @@ public final class PipelineParser {
     String label = file.toString();
     JsonNode root;
     try {
-      root = YAML.readTree(Files.readString(file));
+      root = readTree(Files.readString(file));
     } catch (NoSuchFileException e) {
       throw new InvalidPipelineException(List.of(new Problem(label, null, null, "no such file")));
     } catch (JsonProcessingException e) {
@@ -70,6 +70,11 @@ public final class PipelineParser {
     }
     Path base = file.toAbsolutePath().getParent();
     return fromTree(root, file, base);
+  }
+
+  /** Parses YAML text into a tree (no validation). */
+  public static JsonNode readTree(String yaml) throws JsonProcessingException {
+    return YAML.readTree(yaml);
   }
 
   /** Validates a parsed document (from YAML, or a Kubernetes resource converted to a tree). */

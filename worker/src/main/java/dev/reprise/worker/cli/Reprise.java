@@ -78,6 +78,7 @@ public final class Reprise implements Runnable {
                 for (dev.reprise.core.method.Method m : methods().all()) {
                   CodeDigest.of(m);
                 }
+                PipelineParser.readTree("metadata: {name: warm-up}\nspec: {stages: [{name: a}]}\n");
                 new PipelineParser(new MethodRegistry()).fromTree(null, null, null);
               } catch (Exception | LinkageError expected) {
                 // Only warming caches: the real call reports any real problem.
