@@ -34,6 +34,12 @@ public final class PipelineProgress {
   public static final String STALLED = "Stalled";
   /** A stage message holds at most this many characters (the end of a log is what matters). */
   static final int MESSAGE_CHARS = 1024;
+  /**
+   * All stage messages together hold at most this many characters; later ones are cut to {@link
+   * #SHORT_MESSAGE_CHARS}, so 200 stages with 63-character names stay well under 64 KiB.
+   */
+  static final int MESSAGES_BUDGET = 12 * 1024;
+  static final int SHORT_MESSAGE_CHARS = 80;
 
   /** A Job to create: one phase of a stage that must run. */
   public record NextJob(PlannedStage stage, Phase phase) {}
@@ -122,6 +128,15 @@ public final class PipelineProgress {
       s.setMessage(clip(s.getMessage()));
       states.put(name, s.getState());
       stages.add(s);
+    }
+    int budget = MESSAGES_BUDGET;
+    for (StageStatus s : stages) {
+      if (s.getMessage() != null) {
+        if (s.getMessage().length() > budget) {
+          s.setMessage(s.getMessage().substring(0, Math.min(s.getMessage().length(), SHORT_MESSAGE_CHARS)));
+        }
+        budget = Math.max(0, budget - s.getMessage().length());
+      }
     }
 
     PipelineStatus status = new PipelineStatus();
