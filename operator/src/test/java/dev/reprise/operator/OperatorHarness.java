@@ -14,7 +14,8 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import java.util.HashMap;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.FileInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -39,7 +40,7 @@ final class OperatorHarness implements AutoCloseable {
   final OperatorSettings settings;
   final String namespace;
   final String store;
-  SimpleMeterRegistry registry;
+  PrometheusMeterRegistry registry;
   PipelineOperator operator;
 
   OperatorHarness(int cores) throws Exception {
@@ -67,7 +68,7 @@ final class OperatorHarness implements AutoCloseable {
   }
 
   PipelineOperator startOperator() {
-    registry = new SimpleMeterRegistry();
+    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     operator = PipelineOperator.start(client, settings, MethodRegistry.discover(), registry);
     return operator;
   }

@@ -6,6 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.reprise.operator.crd.Pipeline;
 import dev.reprise.operator.crd.StageStatus;
 import io.fabric8.kubernetes.api.model.Event;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -70,6 +77,18 @@ class PipelineOperatorIT {
     assertTrue(h.events("sums").stream().anyMatch(e -> "Succeeded".equals(e.getReason())), "a Succeeded event");
     assertEquals(3.0, h.registry.get("reprise.stages.ran").counter().count());
     assertEquals(1.0, h.registry.get("reprise.pipelines").tag("phase", "Succeeded").gauge().value());
+
+    HttpServer http = OperatorMain.metricsServer(h.registry, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    try {
+      URI uri = URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/metrics");
+      String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).body();
+      assertTrue(metrics.contains("reprise_stages_ran_total 3.0"), metrics);
+      assertTrue(metrics.contains("reprise_pipelines{phase=\"Succeeded\"} 1.0"), metrics);
+      assertTrue(metrics.contains("reprise_reconcile_seconds_count"), metrics);
+      assertTrue(metrics.contains("reprise_reuse_saved_seconds_total"), metrics);
+    } finally {
+      http.stop(0);
+    }
   }
 
   @Test
