@@ -33,6 +33,13 @@ final class OperatorHarness implements AutoCloseable {
   static final String BUCKET = "reprise";
   static final String SECRET = "reprise-store";
 
+  /** Held so the setting sticks: the mock server logs every request at INFO otherwise. */
+  private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+  static {
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
+
   final TestingS3Server s3;
   final KubernetesMockServer server;
   final KubernetesClient client;
