@@ -119,12 +119,7 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
         generation, plan, existing, prepared, previous, job -> failureDetail(client, job), now);
 
     // 4. Create what is missing: task.json before its Job, so no pod starts without one.
-    ResourceID id = ResourceID.fromResource(resource);
-    for (PlannedStage p : plan) {
-      if (p.key() != null && p.state() == StageState.RUN) {
-        waiting.computeIfAbsent(p.key(), k -> ConcurrentHashMap.newKeySet()).add(id);
-      }
-    }
+    watch(ResourceID.fromResource(resource), plan, previous);
     Map<String, PlannedStage> byName = new HashMap<>();
     plan.forEach(p -> byName.put(p.stage().name(), p));
     for (PipelineProgress.NextJob next : result.toCreate()) {
@@ -146,6 +141,30 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
     }
     metrics.stages(result.newlyReused(), result.newlyRan(), result.newlySavedSeconds());
     return finish(resource, client, previous, result.status(), now);
+  }
+
+  /**
+   * Registers the pipeline as waiting on the keys it runs (registered before their Jobs are
+   * created, so no Job event is missed) and forgets the keys it no longer waits on.
+   */
+  private void watch(ResourceID id, List<PlannedStage> plan, PipelineStatus previous) {
+    Set<String> running = new HashSet<>();
+    for (PlannedStage p : plan) {
+      if (p.key() != null && p.state() == StageState.RUN) {
+        running.add(p.key());
+        waiting.computeIfAbsent(p.key(), k -> ConcurrentHashMap.newKeySet()).add(id);
+      }
+    }
+    if (previous != null && previous.getStages() != null) {
+      for (var s : previous.getStages()) {
+        if (s.getKey() != null && !running.contains(s.getKey())) {
+          waiting.computeIfPresent(s.getKey(), (k, ids) -> {
+            ids.remove(id);
+            return ids.isEmpty() ? null : ids;
+          });
+        }
+      }
+    }
   }
 
   /** 5. Record: events for what changed, and the status only when it differs. */
