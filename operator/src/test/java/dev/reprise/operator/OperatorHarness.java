@@ -9,6 +9,8 @@ import dev.reprise.operator.crd.Pipeline;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
@@ -87,7 +89,16 @@ final class OperatorHarness implements AutoCloseable {
 
   Pipeline apply(String yaml) {
     Pipeline p = client.getKubernetesSerialization().unmarshal(yaml, Pipeline.class);
-    return client.resources(Pipeline.class).inNamespace(namespace).resource(p).createOr(r -> r.update());
+    if (get(p.getMetadata().getName()) == null) {
+      return client.resources(Pipeline.class).inNamespace(namespace).resource(p).create();
+    }
+    // Like kubectl apply, a patch of the spec: it never conflicts with the status the operator
+    // writes meanwhile (an update would, with 409). A JSON patch replacing the whole spec, as the
+    // mock server merges lists in a merge patch where a real API server replaces them.
+    String patch = "[{\"op\":\"replace\",\"path\":\"/spec\",\"value\":"
+        + client.getKubernetesSerialization().asJson(p.getSpec()) + "}]";
+    return client.resources(Pipeline.class).inNamespace(namespace).withName(p.getMetadata().getName())
+        .patch(PatchContext.of(PatchType.JSON), patch);
   }
 
   Pipeline get(String name) {
