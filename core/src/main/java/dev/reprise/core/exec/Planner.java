@@ -36,10 +36,21 @@ public final class Planner {
 
   private final ArtifactStore store;
   private final StageResolver resolver;
+  private final boolean countSlices;
 
   public Planner(ArtifactStore store, StageResolver resolver) {
+    this(store, resolver, true);
+  }
+
+  /**
+   * @param countSlices whether to read the manifest of every slice of a stage that will run; a
+   *     caller that learns slice progress elsewhere (the operator, from its Jobs) skips those reads
+   *     and gets {@code slicesDone} 0
+   */
+  public Planner(ArtifactStore store, StageResolver resolver, boolean countSlices) {
     this.store = store;
     this.resolver = resolver;
+    this.countSlices = countSlices;
   }
 
   public List<PlannedStage> plan(Pipeline pipeline) {
@@ -67,7 +78,7 @@ public final class Planner {
           p = new PlannedStage(stage, StageState.REUSED, key, c, m.get(), stage.slices(), List.of());
         } else {
           int done = 0;
-          for (int i = 0; i < stage.slices(); i++) {
+          for (int i = 0; countSlices && i < stage.slices(); i++) {
             if (store.manifest(Location.slice(key, i)).isPresent()) {
               done++;
             }

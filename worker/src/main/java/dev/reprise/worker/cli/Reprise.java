@@ -11,6 +11,7 @@ import dev.reprise.core.pipeline.Pipeline;
 import dev.reprise.core.pipeline.PipelineParser;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -38,9 +39,35 @@ public final class Reprise implements Runnable {
 
   /** Runs the command line and returns its exit code (tests call this in-process). */
   public static int execute(String... args) {
+    return execute(null, null, null, args);
+  }
+
+  /**
+   * Runs the command line as a pod would: {@code reprise worker} reads its settings from {@code
+   * env} instead of this process's environment, and the command prints to {@code out} and {@code
+   * err}. Lets a test stand in for a Kubernetes node and run many pods in one JVM.
+   *
+   * @param env the pod's environment, or null for this process's
+   * @param stdout standard output, or null for System.out
+   * @param stderr standard error, or null for System.err
+   */
+  public static int execute(Map<String, String> env, PrintWriter stdout, PrintWriter stderr, String... args) {
     System.setProperty("java.awt.headless", "true");
     warmUp();
     CommandLine cl = commandLine(args);
+    if (stdout != null) {
+      cl.setOut(stdout);
+    }
+    if (stderr != null) {
+      cl.setErr(stderr);
+    }
+    if (env != null) {
+      for (CommandLine sub : cl.getSubcommands().values()) {
+        if (sub.getCommand() instanceof WorkerCommand worker) {
+          worker.useEnvironment(env);
+        }
+      }
+    }
     cl.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           PrintWriter err = commandLine.getErr();

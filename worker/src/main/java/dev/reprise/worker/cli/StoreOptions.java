@@ -33,6 +33,13 @@ public final class StoreOptions {
   @Option(names = "--s3-secret-key", paramLabel = "SECRET", description = "S3 secret key (default: $AWS_SECRET_ACCESS_KEY).")
   String s3SecretKey;
 
+  /** The environment the defaults come from: the process's, or a pod's when run in-process. */
+  private Map<String, String> baseEnvironment = System.getenv();
+
+  void useEnvironment(Map<String, String> env) {
+    this.baseEnvironment = Map.copyOf(env);
+  }
+
   /** The store URI to use: the flag, else the document's, else the default folder. */
   public String uri(String fromDocument) {
     if (store != null && !store.isBlank()) {
@@ -52,7 +59,7 @@ public final class StoreOptions {
   }
 
   private Map<String, String> environment() {
-    Map<String, String> env = new HashMap<>(System.getenv());
+    Map<String, String> env = new HashMap<>(baseEnvironment);
     if (s3Endpoint != null) {
       env.put(S3Settings.ENDPOINT_VAR, s3Endpoint);
     }
@@ -66,12 +73,12 @@ public final class StoreOptions {
   }
 
   public ArtifactStore open(String fromDocument) {
-    return new ArtifactStore(openBlobs(fromDocument), cacheDir().resolve("blobs"));
+    return new ArtifactStore(openBlobs(fromDocument), cacheDir(baseEnvironment).resolve("blobs"));
   }
 
   public DataDigests dataDigests() {
     S3Settings s3 = s3();
-    return new DataDigests(cacheDir().resolve("data-digests.tsv"), s3 == null ? null : uri -> S3DataDigest.digest(uri, s3));
+    return new DataDigests(cacheDir(baseEnvironment).resolve("data-digests.tsv"), s3 == null ? null : uri -> S3DataDigest.digest(uri, s3));
   }
 
   /**
@@ -79,11 +86,15 @@ public final class StoreOptions {
    * the temporary folder when none of those is writable (a pod's read-only root file system).
    */
   public static Path cacheDir() {
-    String explicit = System.getenv("REPRISE_CACHE_DIR");
+    return cacheDir(System.getenv());
+  }
+
+  static Path cacheDir(Map<String, String> env) {
+    String explicit = env.get("REPRISE_CACHE_DIR");
     if (explicit != null && !explicit.isBlank()) {
       return Path.of(explicit);
     }
-    String xdg = System.getenv("XDG_CACHE_HOME");
+    String xdg = env.get("XDG_CACHE_HOME");
     Path preferred =
         xdg != null && !xdg.isBlank()
             ? Path.of(xdg, "reprise")

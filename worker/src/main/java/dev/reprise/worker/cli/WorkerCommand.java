@@ -9,12 +9,16 @@ import dev.reprise.core.store.ArtifactStore;
 import dev.reprise.core.store.Location;
 import dev.reprise.core.store.Manifest;
 import dev.reprise.core.store.Task;
+import java.io.PrintWriter;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code reprise worker}: a Kubernetes pod's entry point. Reads {@code task.json} for the key, runs
@@ -25,6 +29,16 @@ import picocli.CommandLine.Option;
 @Command(name = "worker", mixinStandardHelpOptions = true, description = "Runs one phase (or one slice) of a stored task: the entry point of a Kubernetes Job's pod.")
 final class WorkerCommand implements Callable<Integer> {
   @Mixin StoreOptions storeOptions;
+
+  @Spec CommandSpec spec;
+
+  /** The pod's environment: the process's, unless {@link Reprise#execute(Map, PrintWriter, PrintWriter, String...)} gives one. */
+  private Map<String, String> environment = System.getenv();
+
+  void useEnvironment(Map<String, String> env) {
+    this.environment = Map.copyOf(env);
+    storeOptions.useEnvironment(env);
+  }
 
   @Option(names = "--key", required = true, paramLabel = "K", description = "The stage key whose task.json to run.")
   String key;
@@ -43,6 +57,7 @@ final class WorkerCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new InvalidInputException(e.getMessage());
     }
+    PrintWriter out = spec.commandLine().getOut();
     int index = -1;
     if (phase == Phase.ANALYSIS) {
       index = slice != null ? slice : indexFromEnvironment();
@@ -63,24 +78,25 @@ final class WorkerCommand implements Callable<Integer> {
       String what = "stage '" + task.stage() + "' (" + method.spec().name() + "), " + loc.describe();
       Optional<Manifest> done = store.manifest(loc);
       if (done.isPresent() && store.verify(loc, done.get()).isEmpty()) {
-        System.out.println("reprise worker: " + what + " is already committed; nothing to do");
+        out.println("reprise worker: " + what + " is already committed; nothing to do");
       } else {
         Instant started = Instant.now();
-        System.out.println("reprise worker: running " + what);
-        Manifest m = runner.run(task, phase, index, (where, message) -> System.out.println(where + ": " + message));
-        System.out.printf("reprise worker: committed %s (%d files) in %.2f s%n", what, m.outputs().size(),
+        out.println("reprise worker: running " + what);
+        Manifest m = runner.run(task, phase, index, (where, message) -> out.println(where + ": " + message));
+        out.printf("reprise worker: committed %s (%d files) in %.2f s%n", what, m.outputs().size(),
             (Instant.now().toEpochMilli() - started.toEpochMilli()) / 1000.0);
       }
       if (phase == Phase.ANALYSIS && !method.spec().has(Phase.SYNTHESIS)) {
         runner.finishWithoutSynthesis(task, Instant.now(), null)
-            .ifPresent(m -> System.out.println("reprise worker: all slices committed; stage " + key.substring(0, 12) + " committed"));
+            .ifPresent(m -> out.println("reprise worker: all slices committed; stage " + key.substring(0, 12) + " committed"));
       }
+      out.flush();
       return 0;
     }
   }
 
-  private static int indexFromEnvironment() {
-    String env = System.getenv("JOB_COMPLETION_INDEX");
+  private int indexFromEnvironment() {
+    String env = environment.get("JOB_COMPLETION_INDEX");
     if (env == null || env.isBlank()) {
       throw new InvalidInputException("--phase analysis needs --slice or the JOB_COMPLETION_INDEX environment variable");
     }

@@ -1,0 +1,47 @@
+package dev.reprise.operator;
+
+import dev.reprise.core.method.MethodRegistry;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+
+/**
+ * The operator as a whole: the Java Operator SDK running the one {@link PipelineReconciler}
+ * against a Kubernetes client. Tests start and stop it like a pod would be.
+ */
+public final class PipelineOperator implements AutoCloseable {
+  private final Operator operator;
+  private final StoreAccess stores;
+
+  private PipelineOperator(Operator operator, StoreAccess stores) {
+    this.operator = operator;
+    this.stores = stores;
+  }
+
+  /** Starts watching Pipelines (and the operator's Jobs) in every namespace the client sees. */
+  public static PipelineOperator start(
+      KubernetesClient client, OperatorSettings settings, MethodRegistry methods, MeterRegistry registry) {
+    StoreAccess stores = new StoreAccess(settings.s3());
+    Operator operator =
+        new Operator(
+            o -> o.withKubernetesClient(client)
+                .withCloseClientOnStop(false)
+                // Merge patches: the status is ours alone, and the mock server lacks server-side apply.
+                .withUseSSAToPatchPrimaryResource(false)
+                .withStopOnInformerErrorDuringStartup(true));
+    PipelineReconciler reconciler =
+        new PipelineReconciler(settings, methods, stores, new OperatorMetrics(registry), Clock.systemUTC());
+    operator.register(
+        reconciler,
+        c -> c.withReconciliationMaxInterval(settings.recheck()));
+    operator.start();
+    return new PipelineOperator(operator, stores);
+  }
+
+  @Override
+  public void close() throws Exception {
+    operator.stop();
+    stores.close();
+  }
+}

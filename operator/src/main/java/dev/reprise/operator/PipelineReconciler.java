@@ -1,0 +1,221 @@
+package dev.reprise.operator;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reprise.core.exec.Planner;
+import dev.reprise.core.exec.Planner.PlannedStage;
+import dev.reprise.core.exec.StageState;
+import dev.reprise.core.method.MethodRegistry;
+import dev.reprise.core.method.Phase;
+import dev.reprise.core.pipeline.InvalidPipelineException;
+import dev.reprise.core.pipeline.PipelineParser;
+import dev.reprise.core.store.ArtifactStore;
+import dev.reprise.core.store.Location;
+import dev.reprise.core.store.Manifest;
+import dev.reprise.core.store.Task;
+import dev.reprise.operator.crd.Pipeline;
+import dev.reprise.operator.crd.PipelineStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.net.HttpURLConnection;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+/**
+ * The one reconciler of {@link Pipeline}s. Every time, in this order: validate the document,
+ * observe (Jobs from the informer's cache, then the store), plan (core's planner, then {@link
+ * PipelineProgress}), create what is missing (task.json, then the Job), and write status only when
+ * it changed.
+ */
+@ControllerConfiguration(name = "pipeline")
+public final class PipelineReconciler implements Reconciler<Pipeline> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final OperatorSettings settings;
+  private final PipelineParser parser;
+  private final StoreAccess stores;
+  private final OperatorMetrics metrics;
+  private final Clock clock;
+  /** Key to the pipelines that wait on it: a shared Job's events wake every one of them. */
+  private final Map<String, Set<ResourceID>> waiting = new ConcurrentHashMap<>();
+  private InformerEventSource<Job, Pipeline> jobs;
+
+  PipelineReconciler(OperatorSettings settings, MethodRegistry methods, StoreAccess stores, OperatorMetrics metrics, Clock clock) {
+    this.settings = settings;
+    this.parser = new PipelineParser(methods);
+    this.stores = stores;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  @Override
+  public List<EventSource<?, Pipeline>> prepareEventSources(EventSourceContext<Pipeline> context) {
+    jobs = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(Job.class, Pipeline.class)
+            .withLabelSelector(StageJobs.SELECTOR)
+            .withSecondaryToPrimaryMapper(job -> waiting.getOrDefault(StageJobs.keyOf(job), Set.of()))
+            .build(),
+        context);
+    metrics.countPipelines(() -> context.getPrimaryCache().list());
+    return List.of(jobs);
+  }
+
+  @Override
+  public UpdateControl<Pipeline> reconcile(Pipeline resource, Context<Pipeline> context) {
+    return metrics.reconcileTimer().record(() -> reconcileTimed(resource, context.getClient()));
+  }
+
+  private UpdateControl<Pipeline> reconcileTimed(Pipeline resource, KubernetesClient client) {
+    Instant now = clock.instant();
+    long generation = resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
+    PipelineStatus previous = resource.getStatus();
+
+    // 1. Validate: a user's mistake is final (no Jobs, no retry) until the spec changes.
+    dev.reprise.core.pipeline.Pipeline pipeline;
+    try {
+      pipeline = PipelineDocument.validate(resource, parser);
+    } catch (InvalidPipelineException e) {
+      int count = resource.getSpec() == null || resource.getSpec().getStages() == null ? 0 : resource.getSpec().getStages().size();
+      return finish(resource, client, previous, PipelineProgress.invalid(generation, count, e.problems(), previous, now), now);
+    }
+
+    // 2. Observe: Jobs first, then the store, so a Job seen complete has its commit visible.
+    String ns = resource.getMetadata().getNamespace();
+    Map<String, Job> existing = jobs.list(ns, j -> true).collect(Collectors.toMap(j -> j.getMetadata().getName(), j -> j, (a, b) -> a));
+    String storeUri = pipeline.store() != null ? pipeline.store() : settings.defaultStore();
+    ArtifactStore store = stores.store(storeUri);
+    List<PlannedStage> plan = new Planner(store, stores.resolver(), false).plan(pipeline);
+    Set<String> prepared = new HashSet<>();
+    for (PlannedStage p : plan) {
+      if (p.state() == StageState.RUN && p.stage().method().spec().has(Phase.PREPARE)
+          && !existing.containsKey(StageJobs.name(p.key(), Phase.PREPARE))
+          && store.manifest(Location.prepare(p.key())).isPresent()) {
+        prepared.add(p.key());
+      }
+    }
+
+    // 3. Plan.
+    PipelineProgress.Result result = PipelineProgress.compute(
+        generation, plan, existing, prepared, previous, job -> failureDetail(client, job), now);
+
+    // 4. Create what is missing: task.json before its Job, so no pod starts without one.
+    watch(ResourceID.fromResource(resource), plan, previous);
+    Map<String, PlannedStage> byName = new HashMap<>();
+    plan.forEach(p -> byName.put(p.stage().name(), p));
+    for (PipelineProgress.NextJob next : result.toCreate()) {
+      PlannedStage p = next.stage();
+      if (store.readTask(p.key()).isEmpty()) {
+        store.writeTask(task(resource, p, byName));
+      }
+      Job job = StageJobs.desired(ns, storeUri, p.key(), next.phase(), p.stage(), pipeline.parallelism(),
+          resource.getMetadata().getName() + "/" + p.stage().name(), settings);
+      try {
+        Job created = client.batch().v1().jobs().inNamespace(ns).resource(job).create();
+        jobs.handleRecentResourceCreate(ResourceID.fromResource(created), created);
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+          throw e; // a passing fault: retried with backoff
+        }
+        // Another pipeline (or this one before a restart) created it: that is the point of the name.
+      }
+    }
+    metrics.stages(result.newlyReused(), result.newlyRan(), result.newlySavedSeconds());
+    return finish(resource, client, previous, result.status(), now);
+  }
+
+  /**
+   * Registers the pipeline as waiting on the keys it runs (registered before their Jobs are
+   * created, so no Job event is missed) and forgets the keys it no longer waits on.
+   */
+  private void watch(ResourceID id, List<PlannedStage> plan, PipelineStatus previous) {
+    Set<String> running = new HashSet<>();
+    for (PlannedStage p : plan) {
+      if (p.key() != null && p.state() == StageState.RUN) {
+        running.add(p.key());
+        waiting.computeIfAbsent(p.key(), k -> ConcurrentHashMap.newKeySet()).add(id);
+      }
+    }
+    if (previous != null && previous.getStages() != null) {
+      for (var s : previous.getStages()) {
+        if (s.getKey() != null && !running.contains(s.getKey())) {
+          waiting.computeIfPresent(s.getKey(), (k, ids) -> {
+            ids.remove(id);
+            return ids.isEmpty() ? null : ids;
+          });
+        }
+      }
+    }
+  }
+
+  /** 5. Record: events for what changed, and the status only when it differs. */
+  private UpdateControl<Pipeline> finish(Pipeline resource, KubernetesClient client, PipelineStatus previous, PipelineStatus next, Instant now) {
+    if (previous != null && JSON.valueToTree(previous).equals(JSON.valueToTree(next))) {
+      return UpdateControl.noUpdate();
+    }
+    for (PipelineEvents.Notice n : PipelineEvents.between(previous, next)) {
+      PipelineEvents.record(client, resource, n, now);
+    }
+    resource.setStatus(next);
+    return UpdateControl.patchStatus(resource);
+  }
+
+  /** The resolved stage a worker runs, as LocalExecutor writes it. */
+  private static Task task(Pipeline resource, PlannedStage p, Map<String, PlannedStage> byName) {
+    Map<String, Manifest.InputRef> refs = new TreeMap<>();
+    p.stage().inputs().forEach((input, upstream) -> {
+      PlannedStage up = byName.get(upstream);
+      refs.put(input, new Manifest.InputRef(upstream, up.key(), up.manifest().digest()));
+    });
+    return new Task(p.key(), p.components().toJson(), refs, null, resource.getMetadata().getName(), p.stage().name());
+  }
+
+  /**
+   * Why a Job failed: its last failed pod's exit code and termination message (the kubelet puts
+   * the pod's last log lines there: terminationMessagePolicy FallbackToLogsOnError).
+   */
+  private static String failureDetail(KubernetesClient client, Job job) {
+    String why = job.getStatus().getConditions().stream()
+        .filter(c -> "Failed".equals(c.getType()))
+        .map(c -> c.getReason() + (c.getMessage() == null ? "" : ": " + c.getMessage()))
+        .findFirst().orElse("the Job failed");
+    List<Pod> pods = client.pods().inNamespace(job.getMetadata().getNamespace())
+        .withLabel("batch.kubernetes.io/job-name", job.getMetadata().getName()).list().getItems();
+    return pods.stream()
+        .filter(p -> "Failed".equals(p.getStatus() == null ? null : p.getStatus().getPhase()))
+        .max(Comparator.comparing((Pod p) -> p.getMetadata().getCreationTimestamp() == null ? "" : p.getMetadata().getCreationTimestamp())
+            .thenComparing(p -> p.getMetadata().getName()))
+        .flatMap(PipelineReconciler::terminated)
+        .map(t -> why + "; pod exited with code " + t.getExitCode() + (t.getMessage() == null ? "" : ":\n" + t.getMessage().strip()))
+        .orElse(why);
+  }
+
+  private static java.util.Optional<ContainerStateTerminated> terminated(Pod pod) {
+    if (pod.getStatus().getContainerStatuses() == null) {
+      return java.util.Optional.empty();
+    }
+    return pod.getStatus().getContainerStatuses().stream()
+        .filter(c -> c.getState() != null && c.getState().getTerminated() != null)
+        .map(c -> c.getState().getTerminated())
+        .findFirst();
+  }
+}

@@ -1,0 +1,230 @@
+package dev.reprise.operator;
+
+import dev.reprise.core.method.Phase;
+import dev.reprise.core.pipeline.Stage;
+import dev.reprise.core.store.S3Settings;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicy;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Jobs a stage becomes, as plain Fabric8 objects: a pure factory, no API calls. A Job is named
+ * from the stage's key and phase, so two pipelines needing the same result find one Job, and a
+ * restarted operator finds the Jobs it created. Jobs are only ever created, never updated.
+ */
+public final class StageJobs {
+  public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+  public static final String OPERATOR = "reprise-operator";
+  /** The label selector of the operator's Job informer. */
+  public static final String SELECTOR = MANAGED_BY + "=" + OPERATOR;
+  /** Label: the first {@value #KEY_CHARS} hex digits of the key (a label value holds at most 63). */
+  public static final String KEY_LABEL = "reprise.dev/key";
+  /** Annotation: the whole key. */
+  public static final String KEY_ANNOTATION = "reprise.dev/key";
+  public static final String PHASE_LABEL = "reprise.dev/phase";
+  /** Annotation: the pipeline and stage that first asked for the key (for people reading Jobs). */
+  public static final String REQUESTED_BY_ANNOTATION = "reprise.dev/requested-by";
+  public static final String CONTAINER = "worker";
+  /** The exit code of {@code reprise worker} for the user's mistake: never retried. */
+  public static final int INVALID_INPUT_EXIT = 2;
+  /** 128 bits of the key: collisions are out of reach, and names stay short enough for pod names. */
+  static final int KEY_CHARS = 32;
+
+  private static final String TMP_VOLUME = "tmp";
+  private static final long USER_ID = 65532;
+
+  private StageJobs() {}
+
+  /** {@code reprise-<first 32 hex digits of the key>-<phase>}: at most 50 characters. */
+  public static String name(String key, Phase phase) {
+    return "reprise-" + key.substring(0, KEY_CHARS) + "-" + phase.wireName();
+  }
+
+  /** The key a Job works on, from its annotation; null for a Job the operator did not make. */
+  public static String keyOf(Job job) {
+    Map<String, String> a = job.getMetadata().getAnnotations();
+    return a == null ? null : a.get(KEY_ANNOTATION);
+  }
+
+  /**
+   * The Job that runs one phase of a stage.
+   *
+   * @param namespace the pipeline's namespace
+   * @param store the store URI the worker reads task.json from and commits to
+   * @param key the stage's key (its task.json must be in the store before the Job is created)
+   * @param phase prepare and synthesis are one pod; analysis is an Indexed Job, one index a slice
+   * @param stage the validated stage: slices and resource requests
+   * @param parallelism the pipeline's {@code spec.parallelism}, or null for all slices at once
+   * @param requestedBy "pipeline/stage" that asked first
+   */
+  public static Job desired(
+      String namespace,
+      String store,
+      String key,
+      Phase phase,
+      Stage stage,
+      Integer parallelism,
+      String requestedBy,
+      OperatorSettings settings) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(MANAGED_BY, OPERATOR);
+    labels.put(KEY_LABEL, key.substring(0, KEY_CHARS));
+    labels.put(PHASE_LABEL, phase.wireName());
+    boolean indexed = phase == Phase.ANALYSIS;
+    int completions = indexed ? stage.slices() : 1;
+    int running = indexed ? Math.min(completions, parallelism == null ? completions : parallelism) : 1;
+    JobBuilder job =
+        new JobBuilder()
+            .withNewMetadata()
+            .withName(name(key, phase))
+            .withNamespace(namespace)
+            .withLabels(labels)
+            .addToAnnotations(KEY_ANNOTATION, key)
+            .addToAnnotations(REQUESTED_BY_ANNOTATION, requestedBy)
+            .endMetadata()
+            .withNewSpec()
+            .withCompletions(completions)
+            .withParallelism(running)
+            .withCompletionMode(indexed ? "Indexed" : "NonIndexed")
+            .withTtlSecondsAfterFinished((int) settings.ttlAfterFinished().toSeconds())
+            .withPodReplacementPolicy("Failed")
+            .withPodFailurePolicy(podFailurePolicy(indexed))
+            .withNewTemplate()
+            .withNewMetadata()
+            .withLabels(labels)
+            .endMetadata()
+            .withSpec(podSpec(store, key, phase, stage, settings))
+            .endTemplate()
+            .endSpec();
+    if (indexed) {
+      // A slice is retried on its own; one slice failing for good fails the stage at once.
+      job.editSpec().withBackoffLimitPerIndex(settings.retriesPerSlice()).withMaxFailedIndexes(0).endSpec();
+    } else {
+      job.editSpec().withBackoffLimit(settings.retriesPerSlice()).endSpec();
+    }
+    return job.build();
+  }
+
+  /**
+   * Exit code 2 (the user's mistake) fails at once; a pod evicted or preempted (DisruptionTarget)
+   * is replaced without counting against the retries.
+   */
+  static PodFailurePolicy podFailurePolicy(boolean indexed) {
+    return new PodFailurePolicyBuilder()
+        .addNewRule()
+        .withAction(indexed ? "FailIndex" : "FailJob")
+        .withNewOnExitCodes()
+        .withContainerName(CONTAINER)
+        .withOperator("In")
+        .withValues(INVALID_INPUT_EXIT)
+        .endOnExitCodes()
+        .endRule()
+        .addNewRule()
+        .withAction("Ignore")
+        .addNewOnPodCondition()
+        .withType("DisruptionTarget")
+        .withStatus("True")
+        .endOnPodCondition()
+        .endRule()
+        .build();
+  }
+
+  private static PodSpec podSpec(String store, String key, Phase phase, Stage stage, OperatorSettings settings) {
+    String cpu = stage.resources().getOrDefault("cpu", "1");
+    String threads = String.valueOf(threads(cpu));
+    List<EnvVar> env = new ArrayList<>();
+    S3Settings s3 = settings.s3();
+    if (s3 != null) {
+      env.add(new EnvVar(S3Settings.ENDPOINT_VAR, s3.endpoint(), null));
+      env.add(new EnvVar(S3Settings.REGION_VAR, s3.region(), null));
+      env.add(secret(S3Settings.ACCESS_KEY_VAR, settings.credentialsSecret()));
+      env.add(secret(S3Settings.SECRET_KEY_VAR, settings.credentialsSecret()));
+    }
+    // One thread per CPU requested: BLAS/OpenMP threading beyond the pod's share only slows it.
+    for (String v : List.of("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")) {
+      env.add(new EnvVar(v, threads, null));
+    }
+    env.add(new EnvVar("REPRISE_CACHE_DIR", "/tmp/reprise-cache", null));
+    env.add(new EnvVarBuilder().withName("POD_NAME").withNewValueFrom().withNewFieldRef().withFieldPath("metadata.name").endFieldRef().endValueFrom().build());
+
+    Map<String, Quantity> requests = new LinkedHashMap<>();
+    Map<String, Quantity> limits = new LinkedHashMap<>();
+    requests.put("cpu", new Quantity(cpu));
+    String memory = stage.resources().get("memory");
+    if (memory != null) {
+      requests.put("memory", new Quantity(memory));
+      limits.put("memory", new Quantity(memory));
+    }
+    return new PodSpecBuilder()
+        .withRestartPolicy("Never")
+        .withAutomountServiceAccountToken(false)
+        .withEnableServiceLinks(false)
+        .withNewSecurityContext()
+        .withRunAsNonRoot(true)
+        .withRunAsUser(USER_ID)
+        .withRunAsGroup(USER_ID)
+        .withNewSeccompProfile()
+        .withType("RuntimeDefault")
+        .endSeccompProfile()
+        .endSecurityContext()
+        .addNewContainer()
+        .withName(CONTAINER)
+        .withImage(settings.image())
+        .withCommand("reprise", "worker", "--store", store, "--key", key, "--phase", phase.wireName())
+        .withEnv(env)
+        .withNewResources()
+        .withRequests(requests)
+        .withLimits(limits.isEmpty() ? null : limits)
+        .endResources()
+        .withNewSecurityContext()
+        .withReadOnlyRootFilesystem(true)
+        .withAllowPrivilegeEscalation(false)
+        .withNewCapabilities()
+        .withDrop("ALL")
+        .endCapabilities()
+        .endSecurityContext()
+        .addNewVolumeMount()
+        .withName(TMP_VOLUME)
+        .withMountPath("/tmp")
+        .endVolumeMount()
+        // The kubelet copies the last log lines of a failed pod here; the operator reports them.
+        .withTerminationMessagePolicy("FallbackToLogsOnError")
+        .endContainer()
+        .addNewVolume()
+        .withName(TMP_VOLUME)
+        .withNewEmptyDir()
+        .endEmptyDir()
+        .endVolume()
+        .build();
+  }
+
+  private static EnvVar secret(String name, String secret) {
+    return new EnvVarBuilder()
+        .withName(name)
+        .withNewValueFrom()
+        .withNewSecretKeyRef()
+        .withName(secret)
+        .withKey(name)
+        .endSecretKeyRef()
+        .endValueFrom()
+        .build();
+  }
+
+  /** Whole CPUs of a request, at least one: "500m" and "1" give 1, "2" gives 2, "2500m" gives 2. */
+  static int threads(String cpu) {
+    BigDecimal cores = Quantity.getAmountInBytes(new Quantity(cpu));
+    return Math.max(1, cores.setScale(0, RoundingMode.FLOOR).intValueExact());
+  }
+}

@@ -1,0 +1,47 @@
+package dev.reprise.operator;
+
+import dev.reprise.core.exec.StageResolver;
+import dev.reprise.core.key.DataDigests;
+import dev.reprise.core.store.ArtifactStore;
+import dev.reprise.core.store.S3DataDigest;
+import dev.reprise.core.store.S3Settings;
+import dev.reprise.core.store.Stores;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** The stores pipelines name, each opened once and shared by all reconciliations. */
+final class StoreAccess implements AutoCloseable {
+  private final S3Settings s3;
+  private final Path cacheDir;
+  private final Map<String, ArtifactStore> open = new ConcurrentHashMap<>();
+  private final StageResolver resolver;
+
+  StoreAccess(S3Settings s3) {
+    this.s3 = s3;
+    try {
+      this.cacheDir = Files.createTempDirectory("reprise-operator");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    this.resolver = new StageResolver(new DataDigests(null, s3 == null ? null : uri -> S3DataDigest.digest(uri, s3)));
+  }
+
+  ArtifactStore store(String uri) {
+    return open.computeIfAbsent(Stores.normalise(uri), u -> new ArtifactStore(Stores.open(u, s3), cacheDir));
+  }
+
+  StageResolver resolver() {
+    return resolver;
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (ArtifactStore s : open.values()) {
+      s.close();
+    }
+  }
+}

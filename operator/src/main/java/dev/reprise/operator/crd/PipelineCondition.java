@@ -1,0 +1,83 @@
+package dev.reprise.operator.crd;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/** A Kubernetes-style condition whose lastTransitionTime moves only when its status does. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class PipelineCondition {
+  @JsonPropertyDescription("Ready or Stalled.")
+  private String type;
+
+  @JsonPropertyDescription("True, False or Unknown.")
+  private String status;
+
+  @JsonPropertyDescription("When status last changed (RFC 3339).")
+  private String lastTransitionTime;
+
+  @JsonPropertyDescription("The metadata.generation the condition was computed for.")
+  private Long observedGeneration;
+
+  @JsonPropertyDescription("One word: the pipeline's phase.")
+  private String reason;
+
+  @JsonPropertyDescription("A sentence for humans.")
+  private String message;
+
+  public PipelineCondition() {}
+
+  public PipelineCondition(String type, String status, String reason, String message) {
+    this.type = type;
+    this.status = status;
+    this.reason = reason;
+    this.message = message;
+  }
+
+  public String getType() {
+    return type;
+  }
+
+  public void setType(String type) {
+    this.type = type;
+  }
+
+  public String getStatus() {
+    return status;
+  }
+
+  public void setStatus(String status) {
+    this.status = status;
+  }
+
+  public String getLastTransitionTime() {
+    return lastTransitionTime;
+  }
+
+  public void setLastTransitionTime(String lastTransitionTime) {
+    this.lastTransitionTime = lastTransitionTime;
+  }
+
+  public Long getObservedGeneration() {
+    return observedGeneration;
+  }
+
+  public void setObservedGeneration(Long observedGeneration) {
+    this.observedGeneration = observedGeneration;
+  }
+
+  public String getReason() {
+    return reason;
+  }
+
+  public void setReason(String reason) {
+    this.reason = reason;
+  }
+
+  public String getMessage() {
+    return message;
+  }
+
+  public void setMessage(String message) {
+    this.message = message;
+  }
+}

@@ -1,0 +1,111 @@
+package dev.reprise.operator.crd;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The operator's account of a pipeline: small on purpose (per-slice detail stays in the store).
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class PipelineStatus {
+  @JsonPropertyDescription("The metadata.generation this status describes.")
+  private Long observedGeneration;
+
+  @JsonPropertyDescription("Pending, Running, Succeeded, Failed or Invalid.")
+  private String phase;
+
+  @JsonPropertyDescription("Finished stages (reused or succeeded) out of all, e.g. 3/5.")
+  private String progress;
+
+  @JsonPropertyDescription("Stages whose results were already in the store when this generation was planned.")
+  private Integer reused;
+
+  @JsonPropertyDescription("Stages computed by Jobs for this generation.")
+  private Integer ran;
+
+  @JsonPropertyDescription("Seconds of computation the reused stages did not have to repeat.")
+  private Double savedSeconds;
+
+  @JsonPropertyDescription("Why the pipeline is Invalid or Failed; empty otherwise.")
+  private String message;
+
+  @JsonPropertyDescription("One entry per stage, in the order they run.")
+  private List<StageStatus> stages = new ArrayList<>();
+
+  @JsonPropertyDescription("Ready (the pipeline succeeded) and Stalled (it cannot progress: invalid or failed).")
+  private List<PipelineCondition> conditions = new ArrayList<>();
+
+  public Long getObservedGeneration() {
+    return observedGeneration;
+  }
+
+  public void setObservedGeneration(Long observedGeneration) {
+    this.observedGeneration = observedGeneration;
+  }
+
+  public String getPhase() {
+    return phase;
+  }
+
+  public void setPhase(String phase) {
+    this.phase = phase;
+  }
+
+  public String getProgress() {
+    return progress;
+  }
+
+  public void setProgress(String progress) {
+    this.progress = progress;
+  }
+
+  public Integer getReused() {
+    return reused;
+  }
+
+  public void setReused(Integer reused) {
+    this.reused = reused;
+  }
+
+  public Integer getRan() {
+    return ran;
+  }
+
+  public void setRan(Integer ran) {
+    this.ran = ran;
+  }
+
+  public Double getSavedSeconds() {
+    return savedSeconds;
+  }
+
+  public void setSavedSeconds(Double savedSeconds) {
+    this.savedSeconds = savedSeconds;
+  }
+
+  public String getMessage() {
+    return message;
+  }
+
+  public void setMessage(String message) {
+    this.message = message;
+  }
+
+  public List<StageStatus> getStages() {
+    return stages;
+  }
+
+  public void setStages(List<StageStatus> stages) {
+    this.stages = stages;
+  }
+
+  public List<PipelineCondition> getConditions() {
+    return conditions;
+  }
+
+  public void setConditions(List<PipelineCondition> conditions) {
+    this.conditions = conditions;
+  }
+}

@@ -1,0 +1,92 @@
+package dev.reprise.operator.crd;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import java.util.Map;
+
+/** One stage: a method, its parameters, its inputs and its slice count. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class StageSpec {
+  /** Kubernetes DNS-1123 label: stage names become parts of labels and event messages. */
+  public static final String DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+
+  @JsonPropertyDescription(
+      "Stage name, unique in the pipeline: at most 63 lower-case letters, digits and '-' (DNS-1123 label).")
+  @Required
+  @Pattern(DNS_LABEL)
+  @Size(min = 1, max = 63)
+  private String name;
+
+  @JsonPropertyDescription("The method the stage runs, e.g. eeg.decode.")
+  @Required
+  @Size(min = 1)
+  private String method;
+
+  @JsonPropertyDescription("The method's input names mapped to the upstream stages whose outputs they read.")
+  private Map<String, String> inputs;
+
+  @JsonPropertyDescription("The method's parameters; unset ones take the method's defaults.")
+  @PreserveUnknownFields
+  private JsonNode params;
+
+  @JsonPropertyDescription("How many slices the analysis phase is split into (one pod each); part of the key.")
+  @Min(1)
+  private Integer slices;
+
+  @JsonPropertyDescription("Requests of each pod of the stage; not part of the key.")
+  private StageResources resources;
+
+  public String getName() {
+    return name;
+  }
+
+  public void setName(String name) {
+    this.name = name;
+  }
+
+  public String getMethod() {
+    return method;
+  }
+
+  public void setMethod(String method) {
+    this.method = method;
+  }
+
+  public Map<String, String> getInputs() {
+    return inputs;
+  }
+
+  public void setInputs(Map<String, String> inputs) {
+    this.inputs = inputs;
+  }
+
+  public JsonNode getParams() {
+    return params;
+  }
+
+  public void setParams(JsonNode params) {
+    this.params = params;
+  }
+
+  public Integer getSlices() {
+    return slices;
+  }
+
+  public void setSlices(Integer slices) {
+    this.slices = slices;
+  }
+
+  public StageResources getResources() {
+    return resources;
+  }
+
+  public void setResources(StageResources resources) {
+    this.resources = resources;
+  }
+}

@@ -1,0 +1,201 @@
+package dev.reprise.operator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.reprise.operator.crd.Pipeline;
+import dev.reprise.operator.crd.StageStatus;
+import io.fabric8.kubernetes.api.model.Event;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The operator end to end: Pipelines applied to a mock API server, Jobs run by {@link TestingCluster}. */
+class PipelineOperatorIT {
+  static final Duration WAIT = Duration.ofSeconds(60);
+
+  OperatorHarness h;
+
+  @BeforeEach
+  void start() throws Exception {
+    h = new OperatorHarness(4);
+    h.startOperator();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    h.close();
+  }
+
+  static String doc(String name, String totalParams) {
+    return """
+        apiVersion: reprise.dev/v1alpha1
+        kind: Pipeline
+        metadata: {name: NAME}
+        spec:
+          parallelism: 2
+          stages:
+            - {name: numbers, method: test.source}
+            - {name: scaled, method: test.scale, inputs: {in: numbers}, slices: 3}
+            - {name: total, method: test.sum, inputs: {in: scaled}, params: PARAMS}
+        """.replace("NAME", name).replace("PARAMS", totalParams);
+  }
+
+  static StageStatus stage(Pipeline p, String name) {
+    return p.getStatus().getStages().stream().filter(s -> s.getName().equals(name)).findFirst().orElseThrow();
+  }
+
+  static List<String> states(Pipeline p) {
+    return p.getStatus().getStages().stream().map(StageStatus::getState).toList();
+  }
+
+  @Test
+  void anAppliedPipelineSucceedsWithItsOutputsCommittedInS3() throws Exception {
+    h.apply(doc("sums", "{}"));
+    Pipeline p = h.await("sums", "Succeeded", WAIT);
+    assertEquals(List.of("Succeeded", "Succeeded", "Succeeded"), states(p));
+    assertEquals("3/3", p.getStatus().getProgress());
+    assertEquals(3, p.getStatus().getRan());
+    assertEquals(0, p.getStatus().getReused());
+    assertEquals(3, stage(p, "scaled").getSlicesDone());
+    assertEquals(Optional.of("110\n"), h.output(stage(p, "total").getKey(), "sum.txt"));
+    // numbers: synthesis; scaled: analysis (Indexed, 3 pods) + synthesis; total: synthesis
+    assertEquals(4, h.cluster.created.size(), h.cluster.created.toString());
+    assertEquals(6, h.cluster.podRuns.size());
+    assertEquals("True", p.getStatus().getConditions().stream().filter(c -> c.getType().equals("Ready")).findFirst().orElseThrow().getStatus());
+    assertTrue(h.events("sums").stream().anyMatch(e -> "Succeeded".equals(e.getReason())), "a Succeeded event");
+    assertEquals(3.0, h.registry.get("reprise.stages.ran").counter().count());
+    assertEquals(1.0, h.registry.get("reprise.pipelines").tag("phase", "Succeeded").gauge().value());
+
+    HttpServer http = OperatorMain.metricsServer(h.registry, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    try {
+      URI uri = URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/metrics");
+      String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).body();
+      assertTrue(metrics.contains("reprise_stages_ran_total 3.0"), metrics);
+      assertTrue(metrics.contains("reprise_pipelines{phase=\"Succeeded\"} 1.0"), metrics);
+      assertTrue(metrics.contains("reprise_reconcile_seconds_count"), metrics);
+      assertTrue(metrics.contains("reprise_reuse_saved_seconds_total"), metrics);
+    } finally {
+      http.stop(0);
+    }
+  }
+
+  @Test
+  void theSamePipelineUnderAnotherNameReusesEveryStageAndCreatesNoJob() throws Exception {
+    h.apply(doc("first", "{}"));
+    h.await("first", "Succeeded", WAIT);
+    int jobs = h.cluster.created.size();
+
+    h.apply(doc("second", "{}"));
+    Pipeline p = h.await("second", "Succeeded", WAIT);
+    assertEquals(List.of("Reused", "Reused", "Reused"), states(p));
+    assertEquals(3, p.getStatus().getReused());
+    assertEquals(jobs, h.cluster.created.size(), "no new Job");
+    assertTrue(p.getStatus().getSavedSeconds() >= 0);
+    assertEquals(3.0, h.registry.get("reprise.stages.reused").counter().count());
+  }
+
+  @Test
+  void changingTheLastStageRunsExactlyThatStagesJobs() throws Exception {
+    h.apply(doc("sums", "{}"));
+    Pipeline before = h.await("sums", "Succeeded", WAIT);
+    List<String> jobsBefore = List.copyOf(h.cluster.created);
+
+    h.apply(doc("sums", "{offset: 5}"));
+    Pipeline after = h.await("sums", "Succeeded", WAIT);
+    assertEquals(2L, after.getStatus().getObservedGeneration());
+    assertEquals(List.of("Reused", "Reused", "Succeeded"), states(after));
+    List<String> newJobs = h.cluster.created.subList(jobsBefore.size(), h.cluster.created.size());
+    assertEquals(List.of(StageJobs.name(stage(after, "total").getKey(), dev.reprise.core.method.Phase.SYNTHESIS)), newJobs);
+    assertTrue(!stage(before, "total").getKey().equals(stage(after, "total").getKey()));
+    assertEquals(Optional.of("115\n"), h.output(stage(after, "total").getKey(), "sum.txt"));
+  }
+
+  @Test
+  void anInvalidPipelineIsInvalidWithAWarningNamingStageAndFieldAndNoJobs() throws Exception {
+    h.apply(doc("broken", "{offest: 5}"));
+    Pipeline p = h.await("broken", "Invalid", WAIT);
+    assertTrue(p.getStatus().getMessage().contains("stage 'total': params.offest: unknown parameter of test.sum (did you mean 'offset'?)"),
+        p.getStatus().getMessage());
+    List<Event> warnings = h.events("broken").stream().filter(e -> "Warning".equals(e.getType())).toList();
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).getMessage().contains("stage 'total': params.offest"), warnings.get(0).getMessage());
+    Thread.sleep(300); // nothing may happen later either
+    assertEquals(List.of(), h.cluster.created);
+    assertEquals(1, h.events("broken").size(), "no retry, no repeated event");
+  }
+
+  @Test
+  void aPodThatFailsOnceIsRetriedAndThePipelineSucceeds() throws Exception {
+    h.cluster.failFirstAttempt("analysis", 1, 1);
+    h.apply(doc("flaky", "{}"));
+    Pipeline p = h.await("flaky", "Succeeded", WAIT);
+    String analysis = StageJobs.name(stage(p, "scaled").getKey(), dev.reprise.core.method.Phase.ANALYSIS);
+    assertEquals(2, h.cluster.runsOf(analysis, 1), "slice 1 ran twice");
+    assertEquals(1, h.cluster.runsOf(analysis, 0));
+    assertEquals(Optional.of("110\n"), h.output(stage(p, "total").getKey(), "sum.txt"));
+  }
+
+  @Test
+  void aPodExitingWithInvalidInputFailsTheStageAtOnceWithTheWorkersMessage() throws Exception {
+    h.apply("""
+        apiVersion: reprise.dev/v1alpha1
+        kind: Pipeline
+        metadata: {name: bad-data}
+        spec:
+          stages:
+            - {name: numbers, method: test.source}
+            - {name: check, method: test.fail, inputs: {in: numbers}, params: {how: invalid}}
+        """);
+    Pipeline p = h.await("bad-data", "Failed", WAIT);
+    StageStatus check = stage(p, "check");
+    assertEquals("Failed", check.getState());
+    assertTrue(check.getMessage().contains("subject s07, trial 3: value NaN is not finite"), check.getMessage());
+    assertTrue(check.getMessage().contains("exited with code 2"), check.getMessage());
+    String job = StageJobs.name(check.getKey(), dev.reprise.core.method.Phase.SYNTHESIS);
+    assertEquals(1, h.cluster.runsOf(job, 0), "exit code 2 is not retried");
+    assertTrue(h.events("bad-data").stream().anyMatch(e -> "StageFailed".equals(e.getReason())
+        && e.getMessage().contains("value NaN is not finite")), "a StageFailed event with the pod's words");
+  }
+
+  @Test
+  void anOperatorStoppedMidRunCompletesAfterARestartWithoutDuplicateJobs() throws Exception {
+    h.apply(doc("slow", "{}").replace("slices: 3}", "slices: 2, params: {sleepMillis: 1500}}"));
+    h.awaitThat("slow", p -> p.getStatus() != null && "scaled".equals(runningStage(p)), WAIT, "scaled running");
+    h.stopOperator();
+    Thread.sleep(2000); // the cluster carries on without the operator
+    h.startOperator();
+    Pipeline p = h.await("slow", "Succeeded", WAIT);
+    assertEquals(List.of("Succeeded", "Succeeded", "Succeeded"), states(p));
+    assertEquals(new HashSet<>(h.cluster.created).size(), h.cluster.created.size(), "no Job twice: " + h.cluster.created);
+    assertEquals(4, h.cluster.created.size());
+    assertEquals(5, h.cluster.podRuns.size(), "every pod ran once");
+  }
+
+  private static String runningStage(Pipeline p) {
+    return p.getStatus().getStages().stream().filter(s -> "Running".equals(s.getState())).map(StageStatus::getName).findFirst().orElse(null);
+  }
+
+  @Test
+  void twoPipelinesNeedingTheSameKeysAtOnceShareOneSetOfJobs() throws Exception {
+    h.apply(doc("left", "{}"));
+    h.apply(doc("right", "{}"));
+    Pipeline left = h.await("left", "Succeeded", WAIT);
+    Pipeline right = h.await("right", "Succeeded", WAIT);
+    assertEquals(4, h.cluster.created.size(), h.cluster.created.toString());
+    assertEquals(6, h.cluster.podRuns.size());
+    assertEquals(stage(left, "total").getKey(), stage(right, "total").getKey());
+    assertEquals(Optional.of("110\n"), h.output(stage(right, "total").getKey(), "sum.txt"));
+  }
+}

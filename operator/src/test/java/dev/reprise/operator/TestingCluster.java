@@ -1,0 +1,325 @@
+package dev.reprise.operator;
+
+import dev.reprise.worker.cli.Reprise;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRule;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Plays the cluster's part for the operator's Jobs, as the Job controller and a kubelet would: it
+ * watches Jobs, creates a Pod for every index to run, runs the pod's real command line ({@code
+ * reprise worker ...}) in this JVM with the pod's environment (Secrets and the downward API
+ * resolved, {@code JOB_COMPLETION_INDEX} set), records the pod's exit code and last log lines
+ * (terminationMessagePolicy FallbackToLogsOnError), applies the Job's retry limits and pod failure
+ * policy, and writes Job status: succeeded and failed counts, completed and failed indexes, and the
+ * Complete or Failed condition.
+ */
+final class TestingCluster implements AutoCloseable {
+  /** One pod run: which Job, which index, which attempt. */
+  record PodRun(String job, int index, int attempt, int exitCode) {}
+
+  private final KubernetesClient client;
+  private final ExecutorService controllers = Executors.newCachedThreadPool(r -> daemon(r, "testing-job-controller"));
+  private final ExecutorService nodes;
+  private final Set<String> seen = ConcurrentHashMap.newKeySet();
+  /** Every Job the operator created, in order (a name twice would be a duplicate). */
+  final List<String> created = new CopyOnWriteArrayList<>();
+  final List<PodRun> podRuns = new CopyOnWriteArrayList<>();
+  /** "phase/index" → exit code of that pod's first attempt, instead of running it (a lost node, a crash). */
+  private final Map<String, Integer> firstAttemptExits = new ConcurrentHashMap<>();
+  private final AtomicInteger podNames = new AtomicInteger();
+  private Watch watch;
+
+  TestingCluster(KubernetesClient client, int cores) {
+    this.client = client;
+    this.nodes = Executors.newFixedThreadPool(cores, r -> daemon(r, "testing-node"));
+  }
+
+  TestingCluster start() {
+    watch = client.batch().v1().jobs().inAnyNamespace().withLabel(StageJobs.MANAGED_BY, StageJobs.OPERATOR)
+        .watch(new Watcher<Job>() {
+          @Override
+          public void eventReceived(Action action, Job job) {
+            if (action == Action.ADDED && seen.add(job.getMetadata().getNamespace() + "/" + job.getMetadata().getName())) {
+              created.add(job.getMetadata().getName());
+              controllers.submit(() -> runJob(job));
+            }
+          }
+
+          @Override
+          public void onClose(WatcherException cause) {}
+        });
+    return this;
+  }
+
+  /** The first pod of this phase and index exits with {@code exitCode} instead of running. */
+  void failFirstAttempt(String phase, int index, int exitCode) {
+    firstAttemptExits.put(phase + "/" + index, exitCode);
+  }
+
+  long runsOf(String jobName, int index) {
+    return podRuns.stream().filter(r -> r.job().equals(jobName) && r.index() == index).count();
+  }
+
+  /** The Job controller's loop for one Job. */
+  private void runJob(Job job) {
+    try {
+      new JobRun(job).run();
+    } catch (Exception e) {
+      // A fixture error must not look like a passing test: make it visible in the Job.
+      e.printStackTrace(System.err);
+      client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).withName(job.getMetadata().getName())
+          .editStatus(j -> {
+            j.getStatus().getConditions().add(condition("Failed", "TestingClusterError", String.valueOf(e)));
+            return j;
+          });
+    }
+  }
+
+  private final class JobRun {
+    final Job job;
+    final String ns;
+    final String name;
+    final boolean indexed;
+    final int completions;
+    final int retries;
+    final Integer maxFailedIndexes;
+    final Set<Integer> succeeded = new TreeSet<>();
+    final Set<Integer> failedIndexes = new TreeSet<>();
+    int failedPods;
+    volatile String failure;
+
+    JobRun(Job job) {
+      this.job = job;
+      this.ns = job.getMetadata().getNamespace();
+      this.name = job.getMetadata().getName();
+      this.indexed = "Indexed".equals(job.getSpec().getCompletionMode());
+      this.completions = job.getSpec().getCompletions();
+      this.retries = indexed ? job.getSpec().getBackoffLimitPerIndex() : job.getSpec().getBackoffLimit();
+      this.maxFailedIndexes = job.getSpec().getMaxFailedIndexes();
+    }
+
+    void run() throws Exception {
+      String start = Instant.now().toString();
+      status(j -> j.getStatus().setStartTime(start));
+      Semaphore parallelism = new Semaphore(job.getSpec().getParallelism());
+      List<Future<?>> running = new ArrayList<>();
+      for (int i = 0; i < completions; i++) {
+        int index = i;
+        parallelism.acquire();
+        if (failure != null) {
+          parallelism.release();
+          break;
+        }
+        running.add(nodes.submit(() -> {
+          try {
+            runIndex(index);
+          } finally {
+            parallelism.release();
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : running) {
+        f.get();
+      }
+      String end = Instant.now().toString();
+      status(j -> {
+        if (failure != null) {
+          j.getStatus().getConditions().add(condition("FailureTarget", failure, null));
+          j.getStatus().getConditions().add(condition("Failed", failure, null));
+        } else {
+          j.getStatus().getConditions().add(condition("SuccessCriteriaMet", "CompletionsReached", null));
+          j.getStatus().getConditions().add(condition("Complete", "CompletionsReached", null));
+          j.getStatus().setCompletionTime(end);
+        }
+      });
+    }
+
+    void runIndex(int index) {
+      for (int attempt = 1; failure == null; attempt++) {
+        int exit = runPod(index, attempt);
+        String action = exit == 0 ? null : action(exit);
+        synchronized (this) {
+          if (exit == 0) {
+            succeeded.add(index);
+          } else {
+            failedPods++;
+          }
+          boolean indexFailed = exit != 0 && ("FailIndex".equals(action) || "FailJob".equals(action) || attempt > retries);
+          if (indexFailed) {
+            failedIndexes.add(index);
+            if ("FailJob".equals(action)) {
+              failure = "PodFailurePolicy";
+            } else if (!indexed) {
+              failure = "BackoffLimitExceeded";
+            } else if (maxFailedIndexes != null && failedIndexes.size() > maxFailedIndexes) {
+              failure = "MaxFailedIndexesExceeded";
+            }
+          }
+          status(j -> {
+            j.getStatus().setSucceeded(succeeded.size());
+            j.getStatus().setFailed(failedPods);
+            if (indexed) {
+              j.getStatus().setCompletedIndexes(ranges(succeeded));
+              j.getStatus().setFailedIndexes(ranges(failedIndexes));
+            }
+          });
+          if (exit == 0 || indexFailed) {
+            return;
+          }
+        }
+      }
+    }
+
+    /** The pod failure policy's verdict on an exit code (null: count it against the retries). */
+    String action(int exit) {
+      for (PodFailurePolicyRule r : job.getSpec().getPodFailurePolicy().getRules()) {
+        if (r.getOnExitCodes() != null && "In".equals(r.getOnExitCodes().getOperator())
+            && r.getOnExitCodes().getValues().contains(exit)) {
+          return r.getAction();
+        }
+      }
+      return null;
+    }
+
+    int runPod(int index, int attempt) {
+      Container c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+      String podName = name + "-" + (indexed ? index + "-" : "") + Integer.toString(podNames.incrementAndGet(), 36);
+      Map<String, String> labels = new HashMap<>(job.getSpec().getTemplate().getMetadata().getLabels());
+      labels.put("batch.kubernetes.io/job-name", name);
+      labels.put("job-name", name);
+      if (indexed) {
+        labels.put("batch.kubernetes.io/job-completion-index", String.valueOf(index));
+      }
+      Pod pod = new PodBuilder().withNewMetadata().withName(podName).withNamespace(ns).withLabels(labels)
+          .withCreationTimestamp(Instant.now().toString()).endMetadata()
+          .withSpec(job.getSpec().getTemplate().getSpec()).withNewStatus().withPhase("Running").endStatus().build();
+      client.pods().inNamespace(ns).resource(pod).create();
+
+      Map<String, String> env = environment(c, podName);
+      if (indexed) {
+        env.put("JOB_COMPLETION_INDEX", String.valueOf(index));
+      }
+      String phase = job.getMetadata().getLabels().get(StageJobs.PHASE_LABEL);
+      Integer injected = attempt == 1 ? firstAttemptExits.remove(phase + "/" + index) : null;
+      int exit;
+      StringWriter log = new StringWriter();
+      if (injected != null) {
+        exit = injected;
+        log.write("the node running this pod was lost\n");
+      } else {
+        List<String> command = c.getCommand();
+        if (!"reprise".equals(command.get(0))) {
+          throw new IllegalStateException("pods run the reprise command, not " + command);
+        }
+        PrintWriter out = new PrintWriter(log, true);
+        exit = Reprise.execute(env, out, out, command.subList(1, command.size()).toArray(String[]::new));
+        out.flush();
+      }
+      podRuns.add(new PodRun(name, index, attempt, exit));
+      String message = exit == 0 ? null : lastLines(log.toString());
+      client.pods().inNamespace(ns).withName(podName).editStatus(p -> new PodBuilder(p).editStatus()
+          .withPhase(exit == 0 ? "Succeeded" : "Failed")
+          .withContainerStatuses(new ContainerStatusBuilder().withName(c.getName()).withNewState().withNewTerminated()
+              .withExitCode(exit).withReason(exit == 0 ? "Completed" : "Error").withMessage(message)
+              .endTerminated().endState().build())
+          .endStatus().build());
+      return exit;
+    }
+
+    private Map<String, String> environment(Container c, String podName) {
+      Map<String, String> env = new HashMap<>();
+      for (EnvVar v : c.getEnv()) {
+        if (v.getValue() != null) {
+          env.put(v.getName(), v.getValue());
+        } else if (v.getValueFrom().getSecretKeyRef() != null) {
+          Secret s = client.secrets().inNamespace(ns).withName(v.getValueFrom().getSecretKeyRef().getName()).get();
+          if (s == null) {
+            throw new IllegalStateException("pod " + podName + " needs Secret " + v.getValueFrom().getSecretKeyRef().getName());
+          }
+          String data = s.getData().get(v.getValueFrom().getSecretKeyRef().getKey());
+          env.put(v.getName(), new String(Base64.getDecoder().decode(data), StandardCharsets.UTF_8));
+        } else if ("metadata.name".equals(v.getValueFrom().getFieldRef().getFieldPath())) {
+          env.put(v.getName(), podName);
+        } else {
+          throw new IllegalStateException("the fixture cannot resolve " + v);
+        }
+      }
+      return env;
+    }
+
+    private synchronized void status(java.util.function.Consumer<Job> change) {
+      client.batch().v1().jobs().inNamespace(ns).withName(name).editStatus(j -> {
+        if (j.getStatus() == null) {
+          j.setStatus(new io.fabric8.kubernetes.api.model.batch.v1.JobStatus());
+        }
+        if (j.getStatus().getConditions() == null) {
+          j.getStatus().setConditions(new ArrayList<>());
+        }
+        change.accept(j);
+        return j;
+      });
+    }
+  }
+
+  /** What the kubelet keeps of a failed pod's log: at most the last 80 lines and 2048 bytes. */
+  static String lastLines(String log) {
+    String[] lines = log.split("\n");
+    String tail = String.join("\n", java.util.Arrays.asList(lines).subList(Math.max(0, lines.length - 80), lines.length));
+    return tail.length() <= 2048 ? tail : tail.substring(tail.length() - 2048);
+  }
+
+  static String ranges(Set<Integer> indexes) {
+    return indexes.isEmpty() ? null : String.join(",", indexes.stream().map(String::valueOf).toList());
+  }
+
+  static JobCondition condition(String type, String reason, String message) {
+    return new JobConditionBuilder().withType(type).withStatus("True").withReason(reason).withMessage(message)
+        .withLastTransitionTime(Instant.now().toString()).build();
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  @Override
+  public void close() {
+    if (watch != null) {
+      watch.close();
+    }
+    controllers.shutdownNow();
+    nodes.shutdownNow();
+  }
+}
