@@ -17,15 +17,25 @@ import java.util.Arrays;
 
 /** What the benchmarks share: pipelines made on the fly, running them, medians. */
 final class BenchSupport {
-  static final MethodRegistry METHODS = MethodRegistry.discover(BenchSupport.class.getClassLoader());
+  static final MethodRegistry METHODS =
+      MethodRegistry.discover(BenchSupport.class.getClassLoader());
 
   private BenchSupport() {}
 
   /** A chain of {@code n} noop stages, each reading the previous one. */
   static Pipeline chain(Path dir, int n, int slices) throws IOException {
-    StringBuilder sb = new StringBuilder("apiVersion: reprise.dev/v1alpha1\nkind: Pipeline\nmetadata: {name: chain-" + n + "}\nspec:\n  stages:\n");
+    StringBuilder sb =
+        new StringBuilder(
+            "apiVersion: reprise.dev/v1alpha1\nkind: Pipeline\nmetadata: {name: chain-"
+                + n
+                + "}\nspec:\n  stages:\n");
     for (int i = 0; i < n; i++) {
-      sb.append("    - {name: s").append(i).append(", method: bench.noop, params: {id: ").append(i).append("}, slices: ").append(slices);
+      sb.append("    - {name: s")
+          .append(i)
+          .append(", method: bench.noop, params: {id: ")
+          .append(i)
+          .append("}, slices: ")
+          .append(slices);
       if (i > 0) {
         sb.append(", inputs: {in: s").append(i - 1).append("}");
       }
@@ -42,7 +52,10 @@ final class BenchSupport {
 
   static RunSummary run(ArtifactStore store, Pipeline p, Path dir, int workers) {
     return new LocalExecutor(store, METHODS, resolver(dir))
-        .run(p, new LocalExecutor.Options(workers, RunListener.NONE, dir.resolve("work"), Duration.ofMillis(50)));
+        .run(
+            p,
+            new LocalExecutor.Options(
+                workers, RunListener.NONE, dir.resolve("work"), Duration.ofMillis(50)));
   }
 
   static double median(double[] xs) {

@@ -22,7 +22,8 @@ import java.util.concurrent.Future;
  * {@code threads} threads (each slice on one thread), then the synthesis. Prints one line per run:
  * {@code java <classifier> slices=<n> threads=<t> <seconds>}.
  *
- * <pre>java -cp ... dev.reprise.bench.DecodeBench EPOCHS CLASSIFIER SLICES THREADS RUNS [WARMUP]</pre>
+ * <pre>java -cp ... dev.reprise.bench.DecodeBench EPOCHS CLASSIFIER SLICES THREADS RUNS [WARMUP]
+ * </pre>
  */
 public final class DecodeBench {
   private DecodeBench() {}
@@ -57,10 +58,12 @@ public final class DecodeBench {
         for (int i = 0; i < slices; i++) {
           Context ctx = new Context(params, epochs, root, Phase.ANALYSIS, i, slices);
           Method m = method;
-          pending.add(pool.submit(() -> {
-            m.analysis(ctx);
-            return null;
-          }));
+          pending.add(
+              pool.submit(
+                  () -> {
+                    m.analysis(ctx);
+                    return null;
+                  }));
         }
         for (Future<?> f : pending) {
           f.get();
@@ -68,8 +71,8 @@ public final class DecodeBench {
         method.synthesis(new Context(params, epochs, root, Phase.SYNTHESIS, -1, slices));
         double seconds = (System.nanoTime() - start) / 1e9;
         if (r >= 0) {
-          System.out.printf("java %s slices=%d threads=%d %.3f%n", classifier, slices, threads,
-              seconds);
+          System.out.printf(
+              "java %s slices=%d threads=%d %.3f%n", classifier, slices, threads, seconds);
         }
         deleteTree(root);
       }

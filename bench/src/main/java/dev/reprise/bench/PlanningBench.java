@@ -12,10 +12,10 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Planning and reuse-checking a 200-stage pipeline whose results are all stored: the time of
- * {@code reprise plan} (planner only) and of a fully cached {@code reprise run} (planning,
- * verification of every stored result, the run record). Targets: under 1 s on a folder store,
- * under 3 s on S3 over loopback.
+ * Planning and reuse-checking a 200-stage pipeline whose results are all stored: the time of {@code
+ * reprise plan} (planner only) and of a fully cached {@code reprise run} (planning, verification of
+ * every stored result, the run record). Targets: under 1 s on a folder store, under 3 s on S3 over
+ * loopback.
  */
 public final class PlanningBench {
   private PlanningBench() {}
@@ -24,7 +24,10 @@ public final class PlanningBench {
     int stages = args.length > 0 ? Integer.parseInt(args[0]) : 200;
     int reps = args.length > 1 ? Integer.parseInt(args[1]) : 7;
     // A third argument keeps the folder (pipeline file and store) for timing the CLI on it.
-    Path dir = args.length > 2 ? Files.createDirectories(Path.of(args[2])) : Files.createTempDirectory("reprise-planning-bench");
+    Path dir =
+        args.length > 2
+            ? Files.createDirectories(Path.of(args[2]))
+            : Files.createTempDirectory("reprise-planning-bench");
     System.out.println("| store | stages | plan (median s) | cached run (median s) | target |");
     System.out.println("|---|---|---|---|---|");
     try (BlobStore folder = new FolderBlobStore(dir.resolve("store"))) {
@@ -35,7 +38,8 @@ public final class PlanningBench {
     }
   }
 
-  static void measure(String label, BlobStore blobs, Path dir, int stages, int reps, double target) throws Exception {
+  static void measure(String label, BlobStore blobs, Path dir, int stages, int reps, double target)
+      throws Exception {
     Files.createDirectories(dir);
     ArtifactStore store = new ArtifactStore(blobs, dir.resolve("cache"));
     Pipeline p = BenchSupport.chain(dir, stages, 1);
@@ -61,7 +65,8 @@ public final class PlanningBench {
     }
     double pm = BenchSupport.median(plan);
     double rm = BenchSupport.median(run);
-    System.out.printf("| %s | %d | %.3f | %.3f | < %.0f s: %s |%n", label, stages, pm, rm, target,
-        Math.max(pm, rm) < target ? "met" : "MISSED");
+    System.out.printf(
+        "| %s | %d | %.3f | %.3f | < %.0f s: %s |%n",
+        label, stages, pm, rm, target, Math.max(pm, rm) < target ? "met" : "MISSED");
   }
 }

@@ -8,9 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Per-slice scheduling overhead: one stage of N trivial slices on one worker thread; the wall
- * time divided by N is what the engine costs per slice (scheduling, work folders, hashing, the
- * slice's commit and manifest). Target: under 2 ms.
+ * Per-slice scheduling overhead: one stage of N trivial slices on one worker thread; the wall time
+ * divided by N is what the engine costs per slice (scheduling, work folders, hashing, the slice's
+ * commit and manifest). Target: under 2 ms.
  */
 public final class SliceOverheadBench {
   private SliceOverheadBench() {}
@@ -22,7 +22,8 @@ public final class SliceOverheadBench {
     double[] perSlice = new double[reps];
     for (int r = -1; r < reps; r++) { // r = -1 warms the JIT up
       Path rep = Files.createDirectories(dir.resolve("rep" + r));
-      ArtifactStore store = new ArtifactStore(new FolderBlobStore(rep.resolve("store")), rep.resolve("cache"));
+      ArtifactStore store =
+          new ArtifactStore(new FolderBlobStore(rep.resolve("store")), rep.resolve("cache"));
       Pipeline p = BenchSupport.chain(rep, 1, slices);
       long t0 = System.nanoTime();
       RunSummary s = BenchSupport.run(store, p, rep, 1);
@@ -37,6 +38,7 @@ public final class SliceOverheadBench {
     double median = BenchSupport.median(perSlice);
     System.out.println("| slices | workers | per-slice overhead (median ms) | target |");
     System.out.println("|---|---|---|---|");
-    System.out.printf("| %d | 1 | %.3f | < 2 ms: %s |%n", slices, median, median < 2 ? "met" : "MISSED");
+    System.out.printf(
+        "| %d | 1 | %.3f | < 2 ms: %s |%n", slices, median, median < 2 ? "met" : "MISSED");
   }
 }

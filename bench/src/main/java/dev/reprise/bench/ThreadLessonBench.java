@@ -14,13 +14,13 @@ import org.ejml.concurrency.EjmlConcurrency;
 
 /**
  * The thread lesson: the same LDA decoding stage (5 folds x 10 repeats, every time point) as
- * single-threaded slices on all cores (the Reprise way) versus EJML's concurrent operations
- * ({@code CommonOps_MT_DDRM}) inside each slice, oversubscribed (as many slices as workers, each
- * also using {@code ejmlThreads}) and as one slice using {@code ejmlThreads}. Data already in
- * memory; configurations are run round-robin so drift in the machine's load hits all alike.
- * Prints every run, the medians, ratios against the Reprise way, and the largest accuracy
- * difference of each variant from the method's own path (the sanity check: 0 expected up to
- * rounding of the scatter's summation order).
+ * single-threaded slices on all cores (the Reprise way) versus EJML's concurrent operations ({@code
+ * CommonOps_MT_DDRM}) inside each slice, oversubscribed (as many slices as workers, each also using
+ * {@code ejmlThreads}) and as one slice using {@code ejmlThreads}. Data already in memory;
+ * configurations are run round-robin so drift in the machine's load hits all alike. Prints every
+ * run, the medians, ratios against the Reprise way, and the largest accuracy difference of each
+ * variant from the method's own path (the sanity check: 0 expected up to rounding of the scatter's
+ * summation order).
  *
  * <pre>java -cp ... dev.reprise.bench.ThreadLessonBench EPOCHS [RUNS=5] [WORKERS=cores]</pre>
  */
@@ -36,18 +36,46 @@ public final class ThreadLessonBench {
     int workers = args.length > 2 ? Integer.parseInt(args[2]) : cores;
     ThreadLessonDecoding data = new ThreadLessonDecoding(epochs);
     int slices = Math.max(workers, data.subjects());
-    List<Config> configs = List.of(
-        new Config("reprise: " + slices + " single-threaded slices on " + workers + " workers",
-            Variant.METHOD, slices, workers, 1),
-        new Config("reprise: 1 single-threaded slice on 1 worker", Variant.METHOD, 1, 1, 1),
-        new Config("control: EJML single-threaded products, " + slices + " slices on " + workers
-            + " workers", Variant.EJML_SINGLE, slices, workers, 1),
-        new Config("EJML _MT (" + workers + " threads) inside " + slices + " slices on " + workers
-            + " workers (oversubscribed)", Variant.EJML_CONCURRENT, slices, workers, workers),
-        new Config("EJML _MT (" + workers + " threads) inside 1 slice on 1 worker",
-            Variant.EJML_CONCURRENT, 1, 1, workers));
-    System.out.printf("cores %d, workers %d, subjects %d, runs %d (+1 warm-up)%n", cores, workers,
-        data.subjects(), runs);
+    List<Config> configs =
+        List.of(
+            new Config(
+                "reprise: " + slices + " single-threaded slices on " + workers + " workers",
+                Variant.METHOD,
+                slices,
+                workers,
+                1),
+            new Config("reprise: 1 single-threaded slice on 1 worker", Variant.METHOD, 1, 1, 1),
+            new Config(
+                "control: EJML single-threaded products, "
+                    + slices
+                    + " slices on "
+                    + workers
+                    + " workers",
+                Variant.EJML_SINGLE,
+                slices,
+                workers,
+                1),
+            new Config(
+                "EJML _MT ("
+                    + workers
+                    + " threads) inside "
+                    + slices
+                    + " slices on "
+                    + workers
+                    + " workers (oversubscribed)",
+                Variant.EJML_CONCURRENT,
+                slices,
+                workers,
+                workers),
+            new Config(
+                "EJML _MT (" + workers + " threads) inside 1 slice on 1 worker",
+                Variant.EJML_CONCURRENT,
+                1,
+                1,
+                workers));
+    System.out.printf(
+        "cores %d, workers %d, subjects %d, runs %d (+1 warm-up)%n",
+        cores, workers, data.subjects(), runs);
     Map<Config, List<Double>> seconds = new LinkedHashMap<>();
     Map<Config, Double> worstDiff = new LinkedHashMap<>();
     double[][] reference = null;
@@ -76,7 +104,8 @@ public final class ThreadLessonBench {
     System.out.println();
     for (Config c : configs) {
       double m = median(seconds.get(c));
-      System.out.printf("median %-75s %.3f s  (%.2fx the reprise way's time; max |acc diff| %.2g)%n",
+      System.out.printf(
+          "median %-75s %.3f s  (%.2fx the reprise way's time; max |acc diff| %.2g)%n",
           c.label(), m, m / base, worstDiff.get(c));
     }
   }

@@ -1,6 +1,8 @@
 package dev.reprise.core;
 
-/** Base of Reprise's small exception family; {@link #exitCode()} is what the command line returns. */
+/**
+ * Base of Reprise's small exception family; {@link #exitCode()} is what the command line returns.
+ */
 public class RepriseException extends RuntimeException {
   public RepriseException(String message) {
     super(message);

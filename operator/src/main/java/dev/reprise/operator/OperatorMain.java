@@ -25,40 +25,51 @@ public final class OperatorMain {
     int port = Integer.parseInt(System.getenv().getOrDefault("REPRISE_METRICS_PORT", "8080"));
     HttpServer http = metricsServer(registry, new InetSocketAddress(port));
     KubernetesClient client = new KubernetesClientBuilder().build();
-    PipelineOperator operator = PipelineOperator.start(client, settings, MethodRegistry.discover(), registry);
+    PipelineOperator operator =
+        PipelineOperator.start(client, settings, MethodRegistry.discover(), registry);
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        operator.close();
-      } catch (Exception e) {
-        System.err.println("reprise-operator: stopping: " + e);
-      } finally {
-        http.stop(0);
-        client.close();
-        stopped.countDown();
-      }
-    }));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    operator.close();
+                  } catch (Exception e) {
+                    System.err.println("reprise-operator: stopping: " + e);
+                  } finally {
+                    http.stop(0);
+                    client.close();
+                    stopped.countDown();
+                  }
+                }));
     stopped.await();
   }
 
   /** Serves the registry's Prometheus text at /metrics and "ok" at /healthz. */
-  public static HttpServer metricsServer(PrometheusMeterRegistry registry, InetSocketAddress address) throws IOException {
+  public static HttpServer metricsServer(
+      PrometheusMeterRegistry registry, InetSocketAddress address) throws IOException {
     HttpServer http = HttpServer.create(address, 0);
-    http.createContext("/metrics", exchange -> {
-      byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
-    http.createContext("/healthz", exchange -> {
-      byte[] body = "ok\n".getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
+    http.createContext(
+        "/metrics",
+        exchange -> {
+          byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+          exchange
+              .getResponseHeaders()
+              .set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+          exchange.sendResponseHeaders(200, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
+    http.createContext(
+        "/healthz",
+        exchange -> {
+          byte[] body = "ok\n".getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
     http.start();
     return http;
   }

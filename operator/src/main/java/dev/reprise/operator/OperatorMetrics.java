@@ -19,19 +19,40 @@ public final class OperatorMetrics {
 
   public OperatorMetrics(MeterRegistry registry) {
     this.registry = registry;
-    this.reused = Counter.builder("reprise.stages.reused").description("Stages found in the store instead of run").register(registry);
-    this.ran = Counter.builder("reprise.stages.ran").description("Stages computed by Jobs").register(registry);
-    this.saved = Counter.builder("reprise.reuse.saved.seconds").description("Computation seconds not repeated thanks to reuse").register(registry);
-    this.reconcile = Timer.builder("reprise.reconcile").description("Time to reconcile one pipeline").register(registry);
+    this.reused =
+        Counter.builder("reprise.stages.reused")
+            .description("Stages found in the store instead of run")
+            .register(registry);
+    this.ran =
+        Counter.builder("reprise.stages.ran")
+            .description("Stages computed by Jobs")
+            .register(registry);
+    this.saved =
+        Counter.builder("reprise.reuse.saved.seconds")
+            .description("Computation seconds not repeated thanks to reuse")
+            .register(registry);
+    this.reconcile =
+        Timer.builder("reprise.reconcile")
+            .description("Time to reconcile one pipeline")
+            .register(registry);
   }
 
   /** Counts pipelines by {@code status.phase} from the operator's cache whenever scraped. */
   void countPipelines(Supplier<Stream<Pipeline>> pipelines) {
-    for (String phase : List.of(PipelineProgress.PENDING, PipelineProgress.RUNNING, PipelineProgress.SUCCEEDED,
-        PipelineProgress.FAILED, PipelineProgress.INVALID)) {
-      Gauge.builder("reprise.pipelines", () -> pipelines.get()
-              .filter(p -> p.getStatus() != null && phase.equals(p.getStatus().getPhase()))
-              .count())
+    for (String phase :
+        List.of(
+            PipelineProgress.PENDING,
+            PipelineProgress.RUNNING,
+            PipelineProgress.SUCCEEDED,
+            PipelineProgress.FAILED,
+            PipelineProgress.INVALID)) {
+      Gauge.builder(
+              "reprise.pipelines",
+              () ->
+                  pipelines
+                      .get()
+                      .filter(p -> p.getStatus() != null && phase.equals(p.getStatus().getPhase()))
+                      .count())
           .description("Pipelines by phase")
           .tag("phase", phase)
           .register(registry);

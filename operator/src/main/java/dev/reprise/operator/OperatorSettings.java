@@ -15,8 +15,8 @@ import java.util.Map;
  *     folder store
  * @param credentialsSecret Secret holding {@code AWS_ACCESS_KEY_ID} and {@code
  *     AWS_SECRET_ACCESS_KEY} for the pods, in each pipeline's namespace
- * @param retriesPerSlice retries of one slice (or of the prepare or synthesis pod) before the
- *     stage fails
+ * @param retriesPerSlice retries of one slice (or of the prepare or synthesis pod) before the stage
+ *     fails
  * @param ttlAfterFinished how long finished Jobs are kept before Kubernetes deletes them
  * @param recheck the safety-net re-check of every pipeline; events are the mechanism
  */
@@ -33,7 +33,8 @@ public record OperatorSettings(
   public static OperatorSettings fromEnvironment(Map<String, String> env) {
     String store = env.get("REPRISE_STORE");
     if (store == null || store.isBlank()) {
-      throw new InvalidInputException("REPRISE_STORE must name the store, e.g. s3://reprise/artifacts");
+      throw new InvalidInputException(
+          "REPRISE_STORE must name the store, e.g. s3://reprise/artifacts");
     }
     return new OperatorSettings(
         env.getOrDefault("REPRISE_WORKER_IMAGE", "ghcr.io/reprise-dev/reprise-worker:0.1.0"),

@@ -34,7 +34,8 @@ public final class PipelineDocument {
    *
    * @throws InvalidPipelineException listing every problem
    */
-  public static dev.reprise.core.pipeline.Pipeline validate(Pipeline resource, PipelineParser parser) {
+  public static dev.reprise.core.pipeline.Pipeline validate(
+      Pipeline resource, PipelineParser parser) {
     String ns = resource.getMetadata().getNamespace();
     Path label = Path.of(ns == null ? "default" : ns, resource.getMetadata().getName());
     return parser.fromTree(tree(resource), label, null);

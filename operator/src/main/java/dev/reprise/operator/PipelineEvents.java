@@ -29,45 +29,59 @@ public final class PipelineEvents {
     }
     for (StageStatus s : next.getStages()) {
       StageStatus b = before.get(s.getName());
-      boolean wasFailed = b != null && PipelineProgress.FAILED.equals(b.getState()) && s.getKey() != null
-          && s.getKey().equals(b.getKey());
+      boolean wasFailed =
+          b != null
+              && PipelineProgress.FAILED.equals(b.getState())
+              && s.getKey() != null
+              && s.getKey().equals(b.getKey());
       if (PipelineProgress.FAILED.equals(s.getState()) && !wasFailed) {
-        out.add(new Notice("Warning", "StageFailed", "stage '" + s.getName() + "' failed: " + s.getMessage()));
+        out.add(
+            new Notice(
+                "Warning", "StageFailed", "stage '" + s.getName() + "' failed: " + s.getMessage()));
       }
     }
     String was = previous == null ? null : previous.getPhase();
-    boolean newGeneration = previous == null || !next.getObservedGeneration().equals(previous.getObservedGeneration());
-    if (!next.getPhase().equals(was) || (newGeneration && PipelineProgress.INVALID.equals(next.getPhase()))) {
-      boolean bad = PipelineProgress.FAILED.equals(next.getPhase()) || PipelineProgress.INVALID.equals(next.getPhase());
-      out.add(new Notice(bad ? "Warning" : "Normal", next.getPhase(), PipelineProgress.summary(next)));
+    boolean newGeneration =
+        previous == null || !next.getObservedGeneration().equals(previous.getObservedGeneration());
+    if (!next.getPhase().equals(was)
+        || (newGeneration && PipelineProgress.INVALID.equals(next.getPhase()))) {
+      boolean bad =
+          PipelineProgress.FAILED.equals(next.getPhase())
+              || PipelineProgress.INVALID.equals(next.getPhase());
+      out.add(
+          new Notice(bad ? "Warning" : "Normal", next.getPhase(), PipelineProgress.summary(next)));
     }
     return out;
   }
 
   static void record(KubernetesClient client, Pipeline p, Notice n, Instant now) {
-    Event e = new EventBuilder()
-        .withNewMetadata()
-        .withName(p.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 13).replace("-", ""))
-        .withNamespace(p.getMetadata().getNamespace())
-        .endMetadata()
-        .withNewInvolvedObject()
-        .withApiVersion(Pipeline.API_VERSION)
-        .withKind("Pipeline")
-        .withName(p.getMetadata().getName())
-        .withNamespace(p.getMetadata().getNamespace())
-        .withUid(p.getMetadata().getUid())
-        .withResourceVersion(p.getMetadata().getResourceVersion())
-        .endInvolvedObject()
-        .withType(n.type())
-        .withReason(n.reason())
-        .withMessage(n.message())
-        .withCount(1)
-        .withFirstTimestamp(now.toString())
-        .withLastTimestamp(now.toString())
-        .withNewSource()
-        .withComponent(StageJobs.OPERATOR)
-        .endSource()
-        .build();
+    Event e =
+        new EventBuilder()
+            .withNewMetadata()
+            .withName(
+                p.getMetadata().getName()
+                    + "."
+                    + UUID.randomUUID().toString().substring(0, 13).replace("-", ""))
+            .withNamespace(p.getMetadata().getNamespace())
+            .endMetadata()
+            .withNewInvolvedObject()
+            .withApiVersion(Pipeline.API_VERSION)
+            .withKind("Pipeline")
+            .withName(p.getMetadata().getName())
+            .withNamespace(p.getMetadata().getNamespace())
+            .withUid(p.getMetadata().getUid())
+            .withResourceVersion(p.getMetadata().getResourceVersion())
+            .endInvolvedObject()
+            .withType(n.type())
+            .withReason(n.reason())
+            .withMessage(n.message())
+            .withCount(1)
+            .withFirstTimestamp(now.toString())
+            .withLastTimestamp(now.toString())
+            .withNewSource()
+            .withComponent(StageJobs.OPERATOR)
+            .endSource()
+            .build();
     client.v1().events().inNamespace(p.getMetadata().getNamespace()).resource(e).create();
   }
 }

@@ -7,8 +7,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 
 /**
- * The operator as a whole: the Java Operator SDK running the one {@link PipelineReconciler}
- * against a Kubernetes client. Tests start and stop it like a pod would be.
+ * The operator as a whole: the Java Operator SDK running the one {@link PipelineReconciler} against
+ * a Kubernetes client. Tests start and stop it like a pod would be.
  */
 public final class PipelineOperator implements AutoCloseable {
   private final Operator operator;
@@ -21,20 +21,24 @@ public final class PipelineOperator implements AutoCloseable {
 
   /** Starts watching Pipelines (and the operator's Jobs) in every namespace the client sees. */
   public static PipelineOperator start(
-      KubernetesClient client, OperatorSettings settings, MethodRegistry methods, MeterRegistry registry) {
+      KubernetesClient client,
+      OperatorSettings settings,
+      MethodRegistry methods,
+      MeterRegistry registry) {
     StoreAccess stores = new StoreAccess(settings.s3());
     Operator operator =
         new Operator(
-            o -> o.withKubernetesClient(client)
-                .withCloseClientOnStop(false)
-                // Merge patches: the status is ours alone, and the mock server lacks server-side apply.
-                .withUseSSAToPatchPrimaryResource(false)
-                .withStopOnInformerErrorDuringStartup(true));
+            o ->
+                o.withKubernetesClient(client)
+                    .withCloseClientOnStop(false)
+                    // Merge patches: the status is ours alone, and the mock server lacks
+                    // server-side apply.
+                    .withUseSSAToPatchPrimaryResource(false)
+                    .withStopOnInformerErrorDuringStartup(true));
     PipelineReconciler reconciler =
-        new PipelineReconciler(settings, methods, stores, new OperatorMetrics(registry), Clock.systemUTC());
-    operator.register(
-        reconciler,
-        c -> c.withReconciliationMaxInterval(settings.recheck()));
+        new PipelineReconciler(
+            settings, methods, stores, new OperatorMetrics(registry), Clock.systemUTC());
+    operator.register(reconciler, c -> c.withReconciliationMaxInterval(settings.recheck()));
     operator.start();
     return new PipelineOperator(operator, stores);
   }

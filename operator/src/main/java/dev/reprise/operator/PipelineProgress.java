@@ -32,13 +32,16 @@ public final class PipelineProgress {
   public static final String REUSED = "Reused";
   public static final String READY = "Ready";
   public static final String STALLED = "Stalled";
+
   /** A stage message holds at most this many characters (the end of a log is what matters). */
   static final int MESSAGE_CHARS = 1024;
+
   /**
    * All stage messages together hold at most this many characters; later ones are cut to {@link
    * #SHORT_MESSAGE_CHARS}, so 200 stages with 63-character names stay well under 64 KiB.
    */
   static final int MESSAGES_BUDGET = 12 * 1024;
+
   static final int SHORT_MESSAGE_CHARS = 80;
 
   /** A Job to create: one phase of a stage that must run. */
@@ -52,7 +55,11 @@ public final class PipelineProgress {
    * @param newlySavedSeconds computation the newly reused stages did not repeat
    */
   public record Result(
-      PipelineStatus status, List<NextJob> toCreate, int newlyReused, int newlyRan, double newlySavedSeconds) {}
+      PipelineStatus status,
+      List<NextJob> toCreate,
+      int newlyReused,
+      int newlyRan,
+      double newlySavedSeconds) {}
 
   private PipelineProgress() {}
 
@@ -73,8 +80,10 @@ public final class PipelineProgress {
       PipelineStatus previous,
       Function<Job, String> failureDetail,
       Instant now) {
-    boolean sameGeneration = previous != null && previous.getObservedGeneration() != null
-        && previous.getObservedGeneration() == generation;
+    boolean sameGeneration =
+        previous != null
+            && previous.getObservedGeneration() != null
+            && previous.getObservedGeneration() == generation;
     Map<String, StageStatus> before = new HashMap<>();
     if (previous != null && previous.getStages() != null) {
       previous.getStages().forEach(s -> before.put(s.getName(), s));
@@ -96,20 +105,27 @@ public final class PipelineProgress {
       s.setSlicesDone(0);
       switch (p.state()) {
         case PENDING -> {
-          List<String> failed = p.waitingOn().stream().filter(u -> FAILED.equals(states.get(u))).toList();
-          s.setMessage(failed.isEmpty()
-              ? "waiting for " + String.join(", ", p.waitingOn())
-              : "upstream stage " + failed.stream().map(f -> "'" + f + "'").collect(Collectors.joining(", ")) + " failed");
+          List<String> failed =
+              p.waitingOn().stream().filter(u -> FAILED.equals(states.get(u))).toList();
+          s.setMessage(
+              failed.isEmpty()
+                  ? "waiting for " + String.join(", ", p.waitingOn())
+                  : "upstream stage "
+                      + failed.stream().map(f -> "'" + f + "'").collect(Collectors.joining(", "))
+                      + " failed");
         }
         case REUSED -> {
           s.setSlicesDone(p.stage().slices());
-          boolean ranForUs = sameKey
-              && (RUNNING.equals(prev.getState()) || (SUCCEEDED.equals(prev.getState()) && sameGeneration));
+          boolean ranForUs =
+              sameKey
+                  && (RUNNING.equals(prev.getState())
+                      || (SUCCEEDED.equals(prev.getState()) && sameGeneration));
           if (ranForUs) {
             s.setState(SUCCEEDED);
-            s.setSeconds(SUCCEEDED.equals(prev.getState()) && prev.getSeconds() != null
-                ? prev.getSeconds()
-                : seconds(jobs, p));
+            s.setSeconds(
+                SUCCEEDED.equals(prev.getState()) && prev.getSeconds() != null
+                    ? prev.getSeconds()
+                    : seconds(jobs, p));
             if (!SUCCEEDED.equals(prev.getState())) {
               newlyRan++;
             }
@@ -133,7 +149,8 @@ public final class PipelineProgress {
     for (StageStatus s : stages) {
       if (s.getMessage() != null) {
         if (s.getMessage().length() > budget) {
-          s.setMessage(s.getMessage().substring(0, Math.min(s.getMessage().length(), SHORT_MESSAGE_CHARS)));
+          s.setMessage(
+              s.getMessage().substring(0, Math.min(s.getMessage().length(), SHORT_MESSAGE_CHARS)));
         }
         budget = Math.max(0, budget - s.getMessage().length());
       }
@@ -142,7 +159,10 @@ public final class PipelineProgress {
     PipelineStatus status = new PipelineStatus();
     status.setObservedGeneration(generation);
     status.setStages(stages);
-    long done = stages.stream().filter(s -> REUSED.equals(s.getState()) || SUCCEEDED.equals(s.getState())).count();
+    long done =
+        stages.stream()
+            .filter(s -> REUSED.equals(s.getState()) || SUCCEEDED.equals(s.getState()))
+            .count();
     status.setProgress(done + "/" + stages.size());
     status.setReused((int) stages.stream().filter(s -> REUSED.equals(s.getState())).count());
     status.setRan((int) stages.stream().filter(s -> SUCCEEDED.equals(s.getState())).count());
@@ -151,9 +171,11 @@ public final class PipelineProgress {
     String phase;
     if (!failed.isEmpty()) {
       phase = FAILED;
-      status.setMessage(clip(failed.stream()
-          .map(f -> "stage '" + f.getName() + "' failed: " + f.getMessage())
-          .collect(Collectors.joining("\n"))));
+      status.setMessage(
+          clip(
+              failed.stream()
+                  .map(f -> "stage '" + f.getName() + "' failed: " + f.getMessage())
+                  .collect(Collectors.joining("\n"))));
     } else if (done == stages.size()) {
       phase = SUCCEEDED;
     } else if (stages.stream().anyMatch(s -> RUNNING.equals(s.getState()))) {
@@ -190,14 +212,18 @@ public final class PipelineProgress {
         return;
       }
       if (phase == Phase.ANALYSIS) {
-        int succeeded = job.getStatus() == null || job.getStatus().getSucceeded() == null ? 0 : job.getStatus().getSucceeded();
+        int succeeded =
+            job.getStatus() == null || job.getStatus().getSucceeded() == null
+                ? 0
+                : job.getStatus().getSucceeded();
         s.setSlicesDone(Math.min(p.stage().slices(), succeeded));
       }
       if (hasCondition(job, "Failed")) {
         s.setState(FAILED);
-        s.setMessage(sameKey && FAILED.equals(prev.getState()) && prev.getMessage() != null
-            ? prev.getMessage()
-            : phase.wireName() + " failed: " + failureDetail.apply(job));
+        s.setMessage(
+            sameKey && FAILED.equals(prev.getState()) && prev.getMessage() != null
+                ? prev.getMessage()
+                : phase.wireName() + " failed: " + failureDetail.apply(job));
         return;
       }
       if (!hasCondition(job, "Complete")) {
@@ -206,11 +232,17 @@ public final class PipelineProgress {
     }
     // Every Job completed, yet the store (read after the Jobs) has no result: say so, do not loop.
     s.setState(FAILED);
-    s.setMessage("its Jobs completed but result " + p.key().substring(0, 12) + " is not in the store");
+    s.setMessage(
+        "its Jobs completed but result " + p.key().substring(0, 12) + " is not in the store");
   }
 
   /** The status of a pipeline whose document is invalid: the problems, no stages, no Jobs. */
-  public static PipelineStatus invalid(long generation, int stageCount, List<Problem> problems, PipelineStatus previous, Instant now) {
+  public static PipelineStatus invalid(
+      long generation,
+      int stageCount,
+      List<Problem> problems,
+      PipelineStatus previous,
+      Instant now) {
     PipelineStatus status = new PipelineStatus();
     status.setObservedGeneration(generation);
     status.setPhase(INVALID);
@@ -218,7 +250,8 @@ public final class PipelineProgress {
     status.setReused(0);
     status.setRan(0);
     status.setSavedSeconds(0.0);
-    status.setMessage(clip(problems.stream().map(PipelineProgress::describe).collect(Collectors.joining("\n"))));
+    status.setMessage(
+        clip(problems.stream().map(PipelineProgress::describe).collect(Collectors.joining("\n"))));
     status.setConditions(conditions(INVALID, status.getMessage(), generation, previous, now));
     return status;
   }
@@ -240,8 +273,14 @@ public final class PipelineProgress {
     if (s.getMessage() != null) {
       return s.getMessage();
     }
-    return s.getProgress() + " stages done: " + s.getReused() + " reused, " + s.getRan() + " ran; "
-        + String.format(java.util.Locale.ROOT, "%.1f", s.getSavedSeconds()) + " s saved by reuse";
+    return s.getProgress()
+        + " stages done: "
+        + s.getReused()
+        + " reused, "
+        + s.getRan()
+        + " ran; "
+        + String.format(java.util.Locale.ROOT, "%.1f", s.getSavedSeconds())
+        + " s saved by reuse";
   }
 
   static boolean hasCondition(Job job, String type) {
@@ -256,13 +295,17 @@ public final class PipelineProgress {
     return false;
   }
 
-  /** From the first of the stage's Jobs starting to the last finishing, when they are still there. */
+  /**
+   * From the first of the stage's Jobs starting to the last finishing, when they are still there.
+   */
   private static Double seconds(Map<String, Job> jobs, PlannedStage p) {
     Instant first = null;
     Instant last = null;
     for (Phase phase : Phase.values()) {
       Job j = jobs.get(StageJobs.name(p.key(), phase));
-      if (j == null || j.getStatus() == null || j.getStatus().getStartTime() == null
+      if (j == null
+          || j.getStatus() == null
+          || j.getStatus().getStartTime() == null
           || j.getStatus().getCompletionTime() == null) {
         continue;
       }
@@ -278,18 +321,35 @@ public final class PipelineProgress {
       String phase, String message, long generation, PipelineStatus previous, Instant now) {
     List<PipelineCondition> out = new ArrayList<>();
     out.add(condition(READY, SUCCEEDED.equals(phase), phase, message, generation, previous, now));
-    out.add(condition(STALLED, FAILED.equals(phase) || INVALID.equals(phase), phase, message, generation, previous, now));
+    out.add(
+        condition(
+            STALLED,
+            FAILED.equals(phase) || INVALID.equals(phase),
+            phase,
+            message,
+            generation,
+            previous,
+            now));
     return out;
   }
 
   private static PipelineCondition condition(
-      String type, boolean value, String reason, String message, long generation, PipelineStatus previous, Instant now) {
-    PipelineCondition c = new PipelineCondition(type, value ? "True" : "False", reason, clip(message));
+      String type,
+      boolean value,
+      String reason,
+      String message,
+      long generation,
+      PipelineStatus previous,
+      Instant now) {
+    PipelineCondition c =
+        new PipelineCondition(type, value ? "True" : "False", reason, clip(message));
     c.setObservedGeneration(generation);
     c.setLastTransitionTime(now.toString());
     if (previous != null && previous.getConditions() != null) {
       for (PipelineCondition old : previous.getConditions()) {
-        if (type.equals(old.getType()) && c.getStatus().equals(old.getStatus()) && old.getLastTransitionTime() != null) {
+        if (type.equals(old.getType())
+            && c.getStatus().equals(old.getStatus())
+            && old.getLastTransitionTime() != null) {
           c.setLastTransitionTime(old.getLastTransitionTime());
         }
       }

@@ -14,8 +14,8 @@ import dev.reprise.core.store.Manifest;
 import dev.reprise.core.store.Task;
 import dev.reprise.operator.crd.Pipeline;
 import dev.reprise.operator.crd.PipelineStatus;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -56,11 +56,18 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
   private final StoreAccess stores;
   private final OperatorMetrics metrics;
   private final Clock clock;
+
   /** Key to the pipelines that wait on it: a shared Job's events wake every one of them. */
   private final Map<String, Set<ResourceID>> waiting = new ConcurrentHashMap<>();
+
   private InformerEventSource<Job, Pipeline> jobs;
 
-  PipelineReconciler(OperatorSettings settings, MethodRegistry methods, StoreAccess stores, OperatorMetrics metrics, Clock clock) {
+  PipelineReconciler(
+      OperatorSettings settings,
+      MethodRegistry methods,
+      StoreAccess stores,
+      OperatorMetrics metrics,
+      Clock clock) {
     this.settings = settings;
     this.parser = new PipelineParser(methods);
     this.stores = stores;
@@ -70,12 +77,14 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
 
   @Override
   public List<EventSource<?, Pipeline>> prepareEventSources(EventSourceContext<Pipeline> context) {
-    jobs = new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(Job.class, Pipeline.class)
-            .withLabelSelector(StageJobs.SELECTOR)
-            .withSecondaryToPrimaryMapper(job -> waiting.getOrDefault(StageJobs.keyOf(job), Set.of()))
-            .build(),
-        context);
+    jobs =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Job.class, Pipeline.class)
+                .withLabelSelector(StageJobs.SELECTOR)
+                .withSecondaryToPrimaryMapper(
+                    job -> waiting.getOrDefault(StageJobs.keyOf(job), Set.of()))
+                .build(),
+            context);
     metrics.countPipelines(() -> context.getPrimaryCache().list());
     return List.of(jobs);
   }
@@ -87,7 +96,8 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
 
   private UpdateControl<Pipeline> reconcileTimed(Pipeline resource, KubernetesClient client) {
     Instant now = clock.instant();
-    long generation = resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
+    long generation =
+        resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
     PipelineStatus previous = resource.getStatus();
 
     // 1. Validate: a user's mistake is final (no Jobs, no retry) until the spec changes.
@@ -95,19 +105,30 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
     try {
       pipeline = PipelineDocument.validate(resource, parser);
     } catch (InvalidPipelineException e) {
-      int count = resource.getSpec() == null || resource.getSpec().getStages() == null ? 0 : resource.getSpec().getStages().size();
-      return finish(resource, client, previous, PipelineProgress.invalid(generation, count, e.problems(), previous, now), now);
+      int count =
+          resource.getSpec() == null || resource.getSpec().getStages() == null
+              ? 0
+              : resource.getSpec().getStages().size();
+      return finish(
+          resource,
+          client,
+          previous,
+          PipelineProgress.invalid(generation, count, e.problems(), previous, now),
+          now);
     }
 
     // 2. Observe: Jobs first, then the store, so a Job seen complete has its commit visible.
     String ns = resource.getMetadata().getNamespace();
-    Map<String, Job> existing = jobs.list(ns, j -> true).collect(Collectors.toMap(j -> j.getMetadata().getName(), j -> j, (a, b) -> a));
+    Map<String, Job> existing =
+        jobs.list(ns, j -> true)
+            .collect(Collectors.toMap(j -> j.getMetadata().getName(), j -> j, (a, b) -> a));
     String storeUri = pipeline.store() != null ? pipeline.store() : settings.defaultStore();
     ArtifactStore store = stores.store(storeUri);
     List<PlannedStage> plan = new Planner(store, stores.resolver(), false).plan(pipeline);
     Set<String> prepared = new HashSet<>();
     for (PlannedStage p : plan) {
-      if (p.state() == StageState.RUN && p.stage().method().spec().has(Phase.PREPARE)
+      if (p.state() == StageState.RUN
+          && p.stage().method().spec().has(Phase.PREPARE)
           && !existing.containsKey(StageJobs.name(p.key(), Phase.PREPARE))
           && store.manifest(Location.prepare(p.key())).isPresent()) {
         prepared.add(p.key());
@@ -115,8 +136,9 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
     }
 
     // 3. Plan.
-    PipelineProgress.Result result = PipelineProgress.compute(
-        generation, plan, existing, prepared, previous, job -> failureDetail(client, job), now);
+    PipelineProgress.Result result =
+        PipelineProgress.compute(
+            generation, plan, existing, prepared, previous, job -> failureDetail(client, job), now);
 
     // 4. Create what is missing: task.json before its Job, so no pod starts without one.
     watch(ResourceID.fromResource(resource), plan, previous);
@@ -127,8 +149,16 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
       if (store.readTask(p.key()).isEmpty()) {
         store.writeTask(task(resource, p, byName));
       }
-      Job job = StageJobs.desired(ns, storeUri, p.key(), next.phase(), p.stage(), pipeline.parallelism(),
-          resource.getMetadata().getName() + "/" + p.stage().name(), settings);
+      Job job =
+          StageJobs.desired(
+              ns,
+              storeUri,
+              p.key(),
+              next.phase(),
+              p.stage(),
+              pipeline.parallelism(),
+              resource.getMetadata().getName() + "/" + p.stage().name(),
+              settings);
       try {
         Job created = client.batch().v1().jobs().inNamespace(ns).resource(job).create();
         jobs.handleRecentResourceCreate(ResourceID.fromResource(created), created);
@@ -136,7 +166,8 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
         if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
           throw e; // a passing fault: retried with backoff
         }
-        // Another pipeline (or this one before a restart) created it: that is the point of the name.
+        // Another pipeline (or this one before a restart) created it: that is the point of the
+        // name.
       }
     }
     metrics.stages(result.newlyReused(), result.newlyRan(), result.newlySavedSeconds());
@@ -158,17 +189,24 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
     if (previous != null && previous.getStages() != null) {
       for (var s : previous.getStages()) {
         if (s.getKey() != null && !running.contains(s.getKey())) {
-          waiting.computeIfPresent(s.getKey(), (k, ids) -> {
-            ids.remove(id);
-            return ids.isEmpty() ? null : ids;
-          });
+          waiting.computeIfPresent(
+              s.getKey(),
+              (k, ids) -> {
+                ids.remove(id);
+                return ids.isEmpty() ? null : ids;
+              });
         }
       }
     }
   }
 
   /** 5. Record: events for what changed, and the status only when it differs. */
-  private UpdateControl<Pipeline> finish(Pipeline resource, KubernetesClient client, PipelineStatus previous, PipelineStatus next, Instant now) {
+  private UpdateControl<Pipeline> finish(
+      Pipeline resource,
+      KubernetesClient client,
+      PipelineStatus previous,
+      PipelineStatus next,
+      Instant now) {
     if (previous != null && JSON.valueToTree(previous).equals(JSON.valueToTree(next))) {
       return UpdateControl.noUpdate();
     }
@@ -182,30 +220,56 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
   /** The resolved stage a worker runs, as LocalExecutor writes it. */
   private static Task task(Pipeline resource, PlannedStage p, Map<String, PlannedStage> byName) {
     Map<String, Manifest.InputRef> refs = new TreeMap<>();
-    p.stage().inputs().forEach((input, upstream) -> {
-      PlannedStage up = byName.get(upstream);
-      refs.put(input, new Manifest.InputRef(upstream, up.key(), up.manifest().digest()));
-    });
-    return new Task(p.key(), p.components().toJson(), refs, null, resource.getMetadata().getName(), p.stage().name());
+    p.stage()
+        .inputs()
+        .forEach(
+            (input, upstream) -> {
+              PlannedStage up = byName.get(upstream);
+              refs.put(input, new Manifest.InputRef(upstream, up.key(), up.manifest().digest()));
+            });
+    return new Task(
+        p.key(),
+        p.components().toJson(),
+        refs,
+        null,
+        resource.getMetadata().getName(),
+        p.stage().name());
   }
 
   /**
-   * Why a Job failed: its last failed pod's exit code and termination message (the kubelet puts
-   * the pod's last log lines there: terminationMessagePolicy FallbackToLogsOnError).
+   * Why a Job failed: its last failed pod's exit code and termination message (the kubelet puts the
+   * pod's last log lines there: terminationMessagePolicy FallbackToLogsOnError).
    */
   private static String failureDetail(KubernetesClient client, Job job) {
-    String why = job.getStatus().getConditions().stream()
-        .filter(c -> "Failed".equals(c.getType()))
-        .map(c -> c.getReason() + (c.getMessage() == null ? "" : ": " + c.getMessage()))
-        .findFirst().orElse("the Job failed");
-    List<Pod> pods = client.pods().inNamespace(job.getMetadata().getNamespace())
-        .withLabel("batch.kubernetes.io/job-name", job.getMetadata().getName()).list().getItems();
+    String why =
+        job.getStatus().getConditions().stream()
+            .filter(c -> "Failed".equals(c.getType()))
+            .map(c -> c.getReason() + (c.getMessage() == null ? "" : ": " + c.getMessage()))
+            .findFirst()
+            .orElse("the Job failed");
+    List<Pod> pods =
+        client
+            .pods()
+            .inNamespace(job.getMetadata().getNamespace())
+            .withLabel("batch.kubernetes.io/job-name", job.getMetadata().getName())
+            .list()
+            .getItems();
     return pods.stream()
         .filter(p -> "Failed".equals(p.getStatus() == null ? null : p.getStatus().getPhase()))
-        .max(Comparator.comparing((Pod p) -> p.getMetadata().getCreationTimestamp() == null ? "" : p.getMetadata().getCreationTimestamp())
-            .thenComparing(p -> p.getMetadata().getName()))
+        .max(
+            Comparator.comparing(
+                    (Pod p) ->
+                        p.getMetadata().getCreationTimestamp() == null
+                            ? ""
+                            : p.getMetadata().getCreationTimestamp())
+                .thenComparing(p -> p.getMetadata().getName()))
         .flatMap(PipelineReconciler::terminated)
-        .map(t -> why + "; pod exited with code " + t.getExitCode() + (t.getMessage() == null ? "" : ":\n" + t.getMessage().strip()))
+        .map(
+            t ->
+                why
+                    + "; pod exited with code "
+                    + t.getExitCode()
+                    + (t.getMessage() == null ? "" : ":\n" + t.getMessage().strip()))
         .orElse(why);
   }
 

@@ -27,19 +27,31 @@ import java.util.Map;
 public final class StageJobs {
   public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
   public static final String OPERATOR = "reprise-operator";
+
   /** The label selector of the operator's Job informer. */
   public static final String SELECTOR = MANAGED_BY + "=" + OPERATOR;
-  /** Label: the first {@value #KEY_CHARS} hex digits of the key (a label value holds at most 63). */
+
+  /**
+   * Label: the first {@value #KEY_CHARS} hex digits of the key (a label value holds at most 63).
+   */
   public static final String KEY_LABEL = "reprise.dev/key";
+
   /** Annotation: the whole key. */
   public static final String KEY_ANNOTATION = "reprise.dev/key";
+
   public static final String PHASE_LABEL = "reprise.dev/phase";
+
   /** Annotation: the pipeline and stage that first asked for the key (for people reading Jobs). */
   public static final String REQUESTED_BY_ANNOTATION = "reprise.dev/requested-by";
+
   public static final String CONTAINER = "worker";
+
   /** The exit code of {@code reprise worker} for the user's mistake: never retried. */
   public static final int INVALID_INPUT_EXIT = 2;
-  /** 128 bits of the key: collisions are out of reach, and names stay short enough for pod names. */
+
+  /**
+   * 128 bits of the key: collisions are out of reach, and names stay short enough for pod names.
+   */
   static final int KEY_CHARS = 32;
 
   private static final String TMP_VOLUME = "tmp";
@@ -84,7 +96,8 @@ public final class StageJobs {
     labels.put(PHASE_LABEL, phase.wireName());
     boolean indexed = phase == Phase.ANALYSIS;
     int completions = indexed ? stage.slices() : 1;
-    int running = indexed ? Math.min(completions, parallelism == null ? completions : parallelism) : 1;
+    int running =
+        indexed ? Math.min(completions, parallelism == null ? completions : parallelism) : 1;
     JobBuilder job =
         new JobBuilder()
             .withNewMetadata()
@@ -110,7 +123,10 @@ public final class StageJobs {
             .endSpec();
     if (indexed) {
       // A slice is retried on its own; one slice failing for good fails the stage at once.
-      job.editSpec().withBackoffLimitPerIndex(settings.retriesPerSlice()).withMaxFailedIndexes(0).endSpec();
+      job.editSpec()
+          .withBackoffLimitPerIndex(settings.retriesPerSlice())
+          .withMaxFailedIndexes(0)
+          .endSpec();
     } else {
       job.editSpec().withBackoffLimit(settings.retriesPerSlice()).endSpec();
     }
@@ -141,7 +157,8 @@ public final class StageJobs {
         .build();
   }
 
-  private static PodSpec podSpec(String store, String key, Phase phase, Stage stage, OperatorSettings settings) {
+  private static PodSpec podSpec(
+      String store, String key, Phase phase, Stage stage, OperatorSettings settings) {
     String cpu = stage.resources().getOrDefault("cpu", "1");
     String threads = String.valueOf(threads(cpu));
     List<EnvVar> env = new ArrayList<>();
@@ -157,7 +174,15 @@ public final class StageJobs {
       env.add(new EnvVar(v, threads, null));
     }
     env.add(new EnvVar("REPRISE_CACHE_DIR", "/tmp/reprise-cache", null));
-    env.add(new EnvVarBuilder().withName("POD_NAME").withNewValueFrom().withNewFieldRef().withFieldPath("metadata.name").endFieldRef().endValueFrom().build());
+    env.add(
+        new EnvVarBuilder()
+            .withName("POD_NAME")
+            .withNewValueFrom()
+            .withNewFieldRef()
+            .withFieldPath("metadata.name")
+            .endFieldRef()
+            .endValueFrom()
+            .build());
 
     Map<String, Quantity> requests = new LinkedHashMap<>();
     Map<String, Quantity> limits = new LinkedHashMap<>();
@@ -182,7 +207,8 @@ public final class StageJobs {
         .addNewContainer()
         .withName(CONTAINER)
         .withImage(settings.image())
-        .withCommand("reprise", "worker", "--store", store, "--key", key, "--phase", phase.wireName())
+        .withCommand(
+            "reprise", "worker", "--store", store, "--key", key, "--phase", phase.wireName())
         .withEnv(env)
         .withNewResources()
         .withRequests(requests)

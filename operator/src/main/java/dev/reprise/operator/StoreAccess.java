@@ -27,11 +27,14 @@ final class StoreAccess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    this.resolver = new StageResolver(new DataDigests(null, s3 == null ? null : uri -> S3DataDigest.digest(uri, s3)));
+    this.resolver =
+        new StageResolver(
+            new DataDigests(null, s3 == null ? null : uri -> S3DataDigest.digest(uri, s3)));
   }
 
   ArtifactStore store(String uri) {
-    return open.computeIfAbsent(Stores.normalise(uri), u -> new ArtifactStore(Stores.open(u, s3), cacheDir));
+    return open.computeIfAbsent(
+        Stores.normalise(uri), u -> new ArtifactStore(Stores.open(u, s3), cacheDir));
   }
 
   StageResolver resolver() {

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CrdDriftTest {
   static final String FILE = "pipelines.reprise.dev-v1.yml";
-  static final List<Path> COPIES = List.of(Path.of("../k8s/crds", FILE), Path.of("../charts/reprise/crds", FILE));
+  static final List<Path> COPIES =
+      List.of(Path.of("../k8s/crds", FILE), Path.of("../charts/reprise/crds", FILE));
 
   @TempDir Path tmp;
 
@@ -37,12 +38,13 @@ class CrdDriftTest {
     new CRDGenerator()
         .inOutputDir(dir.toFile())
         .forCRDVersions("v1")
-        .withPostProcessor(new CRDPostProcessor() {
-          @Override
-          public HasMetadata process(HasMetadata crd, String version) {
-            return ageLast(crd);
-          }
-        })
+        .withPostProcessor(
+            new CRDPostProcessor() {
+              @Override
+              public HasMetadata process(HasMetadata crd, String version) {
+                return ageLast(crd);
+              }
+            })
         .customResourceClasses(Pipeline.class)
         .generate();
     return Files.readString(dir.resolve(FILE));
@@ -50,8 +52,10 @@ class CrdDriftTest {
 
   /** The generator sorts printer columns by JSON path; kubectl users expect Age last. */
   private static HasMetadata ageLast(HasMetadata crd) {
-    for (CustomResourceDefinitionVersion v : ((CustomResourceDefinition) crd).getSpec().getVersions()) {
-      List<CustomResourceColumnDefinition> columns = new ArrayList<>(v.getAdditionalPrinterColumns());
+    for (CustomResourceDefinitionVersion v :
+        ((CustomResourceDefinition) crd).getSpec().getVersions()) {
+      List<CustomResourceColumnDefinition> columns =
+          new ArrayList<>(v.getAdditionalPrinterColumns());
       columns.sort(Comparator.comparing(c -> c.getName().equals("Age")));
       v.setAdditionalPrinterColumns(columns);
     }
@@ -69,7 +73,10 @@ class CrdDriftTest {
     }
     for (Path copy : COPIES) {
       assertTrue(Files.exists(copy), copy + " is missing: run with -Dreprise.crd.update=true");
-      assertEquals(generated, Files.readString(copy), copy + " drifted from the Java classes: run with -Dreprise.crd.update=true");
+      assertEquals(
+          generated,
+          Files.readString(copy),
+          copy + " drifted from the Java classes: run with -Dreprise.crd.update=true");
     }
   }
 

@@ -22,7 +22,8 @@ class ExamplePipelineOperatorRun {
       h.startOperator();
       h.apply(Files.readString(Path.of("../k8s/examples/eeg-decoding.yaml")));
       Pipeline p = h.await("eeg-decoding", "Succeeded", Duration.ofMinutes(3));
-      assertEquals(List.of("Succeeded", "Succeeded", "Succeeded", "Succeeded", "Succeeded"),
+      assertEquals(
+          List.of("Succeeded", "Succeeded", "Succeeded", "Succeeded", "Succeeded"),
           p.getStatus().getStages().stream().map(StageStatus::getState).toList());
       StageStatus decode = p.getStatus().getStages().get(2);
       assertEquals("decode", decode.getName());

@@ -15,13 +15,13 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
-import java.util.HashMap;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.FileInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -36,7 +36,8 @@ final class OperatorHarness implements AutoCloseable {
   static final String SECRET = "reprise-store";
 
   /** Held so the setting sticks: the mock server logs every request at INFO otherwise. */
-  private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+  private static final java.util.logging.Logger MOCK_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
   static {
     MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
@@ -55,7 +56,13 @@ final class OperatorHarness implements AutoCloseable {
   OperatorHarness(int cores) throws Exception {
     s3 = TestingS3Server.start();
     s3.createBucket(BUCKET);
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+    server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new KubernetesCrudDispatcher(),
+            false);
     server.init(java.net.InetAddress.getLoopbackAddress(), 0);
     client = server.createClient();
     try (FileInputStream crd = new FileInputStream("../k8s/crds/" + CrdDriftTest.FILE)) {
@@ -63,12 +70,27 @@ final class OperatorHarness implements AutoCloseable {
     }
     namespace = "test-" + UUID.randomUUID().toString().substring(0, 8);
     store = "s3://" + BUCKET + "/" + namespace;
-    client.secrets().inNamespace(namespace).resource(new SecretBuilder().withNewMetadata().withName(SECRET).endMetadata()
-        .addToData(S3Settings.ACCESS_KEY_VAR, b64(s3.accessKey()))
-        .addToData(S3Settings.SECRET_KEY_VAR, b64(s3.secretKey()))
-        .build()).create();
-    settings = new OperatorSettings("reprise-worker:test", store, s3.settings(), SECRET, 2,
-        Duration.ofHours(1), Duration.ofSeconds(30));
+    client
+        .secrets()
+        .inNamespace(namespace)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(SECRET)
+                .endMetadata()
+                .addToData(S3Settings.ACCESS_KEY_VAR, b64(s3.accessKey()))
+                .addToData(S3Settings.SECRET_KEY_VAR, b64(s3.secretKey()))
+                .build())
+        .create();
+    settings =
+        new OperatorSettings(
+            "reprise-worker:test",
+            store,
+            s3.settings(),
+            SECRET,
+            2,
+            Duration.ofHours(1),
+            Duration.ofSeconds(30));
     cluster = new TestingCluster(client, cores).start();
   }
 
@@ -95,9 +117,14 @@ final class OperatorHarness implements AutoCloseable {
     // Like kubectl apply, a patch of the spec: it never conflicts with the status the operator
     // writes meanwhile (an update would, with 409). A JSON patch replacing the whole spec, as the
     // mock server merges lists in a merge patch where a real API server replaces them.
-    String patch = "[{\"op\":\"replace\",\"path\":\"/spec\",\"value\":"
-        + client.getKubernetesSerialization().asJson(p.getSpec()) + "}]";
-    return client.resources(Pipeline.class).inNamespace(namespace).withName(p.getMetadata().getName())
+    String patch =
+        "[{\"op\":\"replace\",\"path\":\"/spec\",\"value\":"
+            + client.getKubernetesSerialization().asJson(p.getSpec())
+            + "}]";
+    return client
+        .resources(Pipeline.class)
+        .inNamespace(namespace)
+        .withName(p.getMetadata().getName())
         .patch(PatchContext.of(PatchType.JSON), patch);
   }
 
@@ -105,13 +132,22 @@ final class OperatorHarness implements AutoCloseable {
     return client.resources(Pipeline.class).inNamespace(namespace).withName(name).get();
   }
 
-  /** Polls (every 20 ms) until the pipeline's phase is {@code phase} and describes its generation. */
+  /**
+   * Polls (every 20 ms) until the pipeline's phase is {@code phase} and describes its generation.
+   */
   Pipeline await(String name, String phase, Duration timeout) throws InterruptedException {
-    return awaitThat(name, p -> p.getStatus() != null && phase.equals(p.getStatus().getPhase())
-        && p.getMetadata().getGeneration().equals(p.getStatus().getObservedGeneration()), timeout, "phase " + phase);
+    return awaitThat(
+        name,
+        p ->
+            p.getStatus() != null
+                && phase.equals(p.getStatus().getPhase())
+                && p.getMetadata().getGeneration().equals(p.getStatus().getObservedGeneration()),
+        timeout,
+        "phase " + phase);
   }
 
-  Pipeline awaitThat(String name, Predicate<Pipeline> ok, Duration timeout, String what) throws InterruptedException {
+  Pipeline awaitThat(String name, Predicate<Pipeline> ok, Duration timeout, String what)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     Pipeline p = null;
     while (System.nanoTime() < deadline) {
@@ -121,19 +157,29 @@ final class OperatorHarness implements AutoCloseable {
       }
       Thread.sleep(20);
     }
-    fail("pipeline " + name + " did not reach " + what + " in " + timeout + "; status: "
-        + (p == null ? null : client.getKubernetesSerialization().asJson(p.getStatus())));
+    fail(
+        "pipeline "
+            + name
+            + " did not reach "
+            + what
+            + " in "
+            + timeout
+            + "; status: "
+            + (p == null ? null : client.getKubernetesSerialization().asJson(p.getStatus())));
     return null;
   }
 
   List<Event> events(String pipeline) {
     return client.v1().events().inNamespace(namespace).list().getItems().stream()
-        .filter(e -> pipeline.equals(e.getInvolvedObject().getName())).toList();
+        .filter(e -> pipeline.equals(e.getInvolvedObject().getName()))
+        .toList();
   }
 
   Optional<String> output(String key, String file) {
     try (var blobs = dev.reprise.core.store.Stores.open(store, s3.settings())) {
-      return blobs.read("stages/" + key + "/outputs/" + file).map(b -> new String(b, StandardCharsets.UTF_8));
+      return blobs
+          .read("stages/" + key + "/outputs/" + file)
+          .map(b -> new String(b, StandardCharsets.UTF_8));
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

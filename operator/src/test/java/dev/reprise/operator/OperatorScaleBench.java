@@ -25,11 +25,23 @@ class OperatorScaleBench {
   static final int PIPELINES = 100;
 
   static String wide(String name, int stages) {
-    StringBuilder sb = new StringBuilder("apiVersion: reprise.dev/v1alpha1\nkind: Pipeline\nmetadata: {name: " + name + "}\nspec:\n  stages:\n");
+    StringBuilder sb =
+        new StringBuilder(
+            "apiVersion: reprise.dev/v1alpha1\nkind: Pipeline\nmetadata: {name: "
+                + name
+                + "}\nspec:\n  stages:\n");
     for (int i = 0; i < stages; i++) {
       String up = i == 0 ? "" : ", inputs: {in: s" + (i - 1) + "}";
-      sb.append(i == 0 ? "    - {name: s0, method: test.source, params: {count: 20}}\n"
-          : "    - {name: s" + i + ", method: test.scale" + up + ", params: {cap: " + (1_000_000_000L + i) + "}}\n");
+      sb.append(
+          i == 0
+              ? "    - {name: s0, method: test.source, params: {count: 20}}\n"
+              : "    - {name: s"
+                  + i
+                  + ", method: test.scale"
+                  + up
+                  + ", params: {cap: "
+                  + (1_000_000_000L + i)
+                  + "}}\n");
     }
     return sb.toString();
   }
@@ -44,8 +56,22 @@ class OperatorScaleBench {
       Files.writeString(doc, wide("wide", STAGES));
       StringWriter log = new StringWriter();
       long t0 = System.nanoTime();
-      int code = Reprise.execute(null, new PrintWriter(log), new PrintWriter(log), "run", doc.toString(), "--store", h.store, "--quiet",
-          "--s3-endpoint", h.s3.endpoint(), "--s3-access-key", h.s3.accessKey(), "--s3-secret-key", h.s3.secretKey());
+      int code =
+          Reprise.execute(
+              null,
+              new PrintWriter(log),
+              new PrintWriter(log),
+              "run",
+              doc.toString(),
+              "--store",
+              h.store,
+              "--quiet",
+              "--s3-endpoint",
+              h.s3.endpoint(),
+              "--s3-access-key",
+              h.s3.accessKey(),
+              "--s3-secret-key",
+              h.s3.secretKey());
       assertEquals(0, code, log.toString());
       double fill = (System.nanoTime() - t0) / 1e9;
       h.startOperator();
@@ -58,16 +84,33 @@ class OperatorScaleBench {
       Pipeline p = h.await("wide-again", "Succeeded", Duration.ofSeconds(60));
       double cached = (System.nanoTime() - start) / 1e9;
       assertEquals(STAGES, p.getStatus().getReused());
-      int bytes = h.client.getKubernetesSerialization().asJson(p.getStatus()).getBytes(StandardCharsets.UTF_8).length;
-      rows.add(row("fully stored " + STAGES + "-stage chain applied under a new name: apply to Succeeded", cached, "< 2 s",
-          cached < 2 ? "met" : "MISSED"));
-      rows.add("| status of that pipeline | " + bytes + " bytes | < 64 KiB | " + (bytes < 65536 ? "met" : "MISSED") + " |");
+      int bytes =
+          h.client
+              .getKubernetesSerialization()
+              .asJson(p.getStatus())
+              .getBytes(StandardCharsets.UTF_8)
+              .length;
+      rows.add(
+          row(
+              "fully stored "
+                  + STAGES
+                  + "-stage chain applied under a new name: apply to Succeeded",
+              cached,
+              "< 2 s",
+              cached < 2 ? "met" : "MISSED"));
+      rows.add(
+          "| status of that pipeline | "
+              + bytes
+              + " bytes | < 64 KiB | "
+              + (bytes < 65536 ? "met" : "MISSED")
+              + " |");
       rows.add(row("(filling the store with `reprise run`, for comparison)", fill, "", ""));
 
       int jobsBefore = h.cluster.created.size();
       start = System.nanoTime();
       for (int i = 0; i < PIPELINES; i++) {
-        h.apply("""
+        h.apply(
+            """
             apiVersion: reprise.dev/v1alpha1
             kind: Pipeline
             metadata: {name: many-I}
@@ -75,17 +118,28 @@ class OperatorScaleBench {
               stages:
                 - {name: numbers, method: test.source, params: {start: I}}
                 - {name: total, method: test.sum, inputs: {in: numbers}}
-            """.replace("I", String.valueOf(i)));
+            """
+                .replace("I", String.valueOf(i)));
       }
       for (int i = 0; i < PIPELINES; i++) {
         h.await("many-" + i, "Succeeded", Duration.ofMinutes(5));
       }
       double many = (System.nanoTime() - start) / 1e9;
       int jobs = h.cluster.created.size() - jobsBefore;
-      rows.add(row(PIPELINES + " two-stage pipelines applied at once, all Succeeded (" + jobs + " Jobs, "
-          + h.cluster.podRuns.size() + " pods in all)", many, "all complete", "met"));
+      rows.add(
+          row(
+              PIPELINES
+                  + " two-stage pipelines applied at once, all Succeeded ("
+                  + jobs
+                  + " Jobs, "
+                  + h.cluster.podRuns.size()
+                  + " pods in all)",
+              many,
+              "all complete",
+              "met"));
     }
-    String table = "| measure | result | target | |\n|---|---|---|---|\n" + String.join("\n", rows) + "\n";
+    String table =
+        "| measure | result | target | |\n|---|---|---|---|\n" + String.join("\n", rows) + "\n";
     System.out.println(table);
     Files.writeString(Path.of("target/operator-bench.md"), table);
   }

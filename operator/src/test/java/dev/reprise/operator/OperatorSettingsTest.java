@@ -13,12 +13,14 @@ import org.junit.jupiter.api.Test;
 class OperatorSettingsTest {
   @Test
   void readsTheDeploymentsVariablesWithDefaults() {
-    OperatorSettings s = OperatorSettings.fromEnvironment(Map.of(
-        "REPRISE_STORE", "s3://reprise/artifacts",
-        "REPRISE_S3_ENDPOINT", "http://minio.reprise:9000",
-        "AWS_ACCESS_KEY_ID", "ak",
-        "AWS_SECRET_ACCESS_KEY", "sk",
-        "REPRISE_RETRIES_PER_SLICE", "5"));
+    OperatorSettings s =
+        OperatorSettings.fromEnvironment(
+            Map.of(
+                "REPRISE_STORE", "s3://reprise/artifacts",
+                "REPRISE_S3_ENDPOINT", "http://minio.reprise:9000",
+                "AWS_ACCESS_KEY_ID", "ak",
+                "AWS_SECRET_ACCESS_KEY", "sk",
+                "REPRISE_RETRIES_PER_SLICE", "5"));
     assertEquals("s3://reprise/artifacts", s.defaultStore());
     assertEquals("http://minio.reprise:9000", s.s3().endpoint());
     assertEquals(5, s.retriesPerSlice());
@@ -30,9 +32,13 @@ class OperatorSettingsTest {
   @Test
   void aFolderStoreNeedsNoS3AndAMissingStoreIsNamed() {
     assertNull(OperatorSettings.fromEnvironment(Map.of("REPRISE_STORE", "/data/store")).s3());
-    InvalidInputException e = assertThrows(InvalidInputException.class, () -> OperatorSettings.fromEnvironment(Map.of()));
+    InvalidInputException e =
+        assertThrows(InvalidInputException.class, () -> OperatorSettings.fromEnvironment(Map.of()));
     assertTrue(e.getMessage().contains("REPRISE_STORE"), e.getMessage());
-    e = assertThrows(InvalidInputException.class, () -> OperatorSettings.fromEnvironment(Map.of("REPRISE_STORE", "s3://b/p")));
+    e =
+        assertThrows(
+            InvalidInputException.class,
+            () -> OperatorSettings.fromEnvironment(Map.of("REPRISE_STORE", "s3://b/p")));
     assertTrue(e.getMessage().contains("REPRISE_S3_ENDPOINT"), e.getMessage());
   }
 }

@@ -3,10 +3,10 @@ package dev.reprise.operator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.reprise.operator.crd.Pipeline;
 import dev.reprise.operator.crd.StageStatus;
 import io.fabric8.kubernetes.api.model.Event;
-import com.sun.net.httpserver.HttpServer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -21,7 +21,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The operator end to end: Pipelines applied to a mock API server, Jobs run by {@link TestingCluster}. */
+/**
+ * The operator end to end: Pipelines applied to a mock API server, Jobs run by {@link
+ * TestingCluster}.
+ */
 class PipelineOperatorIT {
   static final Duration WAIT = Duration.ofSeconds(60);
 
@@ -49,11 +52,16 @@ class PipelineOperatorIT {
             - {name: numbers, method: test.source}
             - {name: scaled, method: test.scale, inputs: {in: numbers}, slices: 3}
             - {name: total, method: test.sum, inputs: {in: scaled}, params: PARAMS}
-        """.replace("NAME", name).replace("PARAMS", totalParams);
+        """
+        .replace("NAME", name)
+        .replace("PARAMS", totalParams);
   }
 
   static StageStatus stage(Pipeline p, String name) {
-    return p.getStatus().getStages().stream().filter(s -> s.getName().equals(name)).findFirst().orElseThrow();
+    return p.getStatus().getStages().stream()
+        .filter(s -> s.getName().equals(name))
+        .findFirst()
+        .orElseThrow();
   }
 
   static List<String> states(Pipeline p) {
@@ -73,15 +81,29 @@ class PipelineOperatorIT {
     // numbers: synthesis; scaled: analysis (Indexed, 3 pods) + synthesis; total: synthesis
     assertEquals(4, h.cluster.created.size(), h.cluster.created.toString());
     assertEquals(6, h.cluster.podRuns.size());
-    assertEquals("True", p.getStatus().getConditions().stream().filter(c -> c.getType().equals("Ready")).findFirst().orElseThrow().getStatus());
-    assertTrue(h.events("sums").stream().anyMatch(e -> "Succeeded".equals(e.getReason())), "a Succeeded event");
+    assertEquals(
+        "True",
+        p.getStatus().getConditions().stream()
+            .filter(c -> c.getType().equals("Ready"))
+            .findFirst()
+            .orElseThrow()
+            .getStatus());
+    assertTrue(
+        h.events("sums").stream().anyMatch(e -> "Succeeded".equals(e.getReason())),
+        "a Succeeded event");
     assertEquals(3.0, h.registry.get("reprise.stages.ran").counter().count());
-    assertEquals(1.0, h.registry.get("reprise.pipelines").tag("phase", "Succeeded").gauge().value());
+    assertEquals(
+        1.0, h.registry.get("reprise.pipelines").tag("phase", "Succeeded").gauge().value());
 
-    HttpServer http = OperatorMain.metricsServer(h.registry, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    HttpServer http =
+        OperatorMain.metricsServer(
+            h.registry, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     try {
       URI uri = URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/metrics");
-      String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).body();
+      String metrics =
+          HttpClient.newHttpClient()
+              .send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString())
+              .body();
       assertTrue(metrics.contains("reprise_stages_ran_total 3.0"), metrics);
       assertTrue(metrics.contains("reprise_pipelines{phase=\"Succeeded\"} 1.0"), metrics);
       assertTrue(metrics.contains("reprise_reconcile_seconds_count"), metrics);
@@ -117,7 +139,11 @@ class PipelineOperatorIT {
     assertEquals(2L, after.getStatus().getObservedGeneration());
     assertEquals(List.of("Reused", "Reused", "Succeeded"), states(after));
     List<String> newJobs = h.cluster.created.subList(jobsBefore.size(), h.cluster.created.size());
-    assertEquals(List.of(StageJobs.name(stage(after, "total").getKey(), dev.reprise.core.method.Phase.SYNTHESIS)), newJobs);
+    assertEquals(
+        List.of(
+            StageJobs.name(
+                stage(after, "total").getKey(), dev.reprise.core.method.Phase.SYNTHESIS)),
+        newJobs);
     assertTrue(!stage(before, "total").getKey().equals(stage(after, "total").getKey()));
     assertEquals(Optional.of("115\n"), h.output(stage(after, "total").getKey(), "sum.txt"));
   }
@@ -126,11 +152,18 @@ class PipelineOperatorIT {
   void anInvalidPipelineIsInvalidWithAWarningNamingStageAndFieldAndNoJobs() throws Exception {
     h.apply(doc("broken", "{offest: 5}"));
     Pipeline p = h.await("broken", "Invalid", WAIT);
-    assertTrue(p.getStatus().getMessage().contains("stage 'total': params.offest: unknown parameter of test.sum (did you mean 'offset'?)"),
+    assertTrue(
+        p.getStatus()
+            .getMessage()
+            .contains(
+                "stage 'total': params.offest: unknown parameter of test.sum (did you mean 'offset'?)"),
         p.getStatus().getMessage());
-    List<Event> warnings = h.events("broken").stream().filter(e -> "Warning".equals(e.getType())).toList();
+    List<Event> warnings =
+        h.events("broken").stream().filter(e -> "Warning".equals(e.getType())).toList();
     assertEquals(1, warnings.size(), warnings.toString());
-    assertTrue(warnings.get(0).getMessage().contains("stage 'total': params.offest"), warnings.get(0).getMessage());
+    assertTrue(
+        warnings.get(0).getMessage().contains("stage 'total': params.offest"),
+        warnings.get(0).getMessage());
     Thread.sleep(300); // nothing may happen later either
     assertEquals(List.of(), h.cluster.created);
     assertEquals(1, h.events("broken").size(), "no retry, no repeated event");
@@ -141,7 +174,8 @@ class PipelineOperatorIT {
     h.cluster.failFirstAttempt("analysis", 1, 1);
     h.apply(doc("flaky", "{}"));
     Pipeline p = h.await("flaky", "Succeeded", WAIT);
-    String analysis = StageJobs.name(stage(p, "scaled").getKey(), dev.reprise.core.method.Phase.ANALYSIS);
+    String analysis =
+        StageJobs.name(stage(p, "scaled").getKey(), dev.reprise.core.method.Phase.ANALYSIS);
     assertEquals(2, h.cluster.runsOf(analysis, 1), "slice 1 ran twice");
     assertEquals(1, h.cluster.runsOf(analysis, 0));
     assertEquals(Optional.of("110\n"), h.output(stage(p, "total").getKey(), "sum.txt"));
@@ -149,7 +183,8 @@ class PipelineOperatorIT {
 
   @Test
   void aPodExitingWithInvalidInputFailsTheStageAtOnceWithTheWorkersMessage() throws Exception {
-    h.apply("""
+    h.apply(
+        """
         apiVersion: reprise.dev/v1alpha1
         kind: Pipeline
         metadata: {name: bad-data}
@@ -161,30 +196,48 @@ class PipelineOperatorIT {
     Pipeline p = h.await("bad-data", "Failed", WAIT);
     StageStatus check = stage(p, "check");
     assertEquals("Failed", check.getState());
-    assertTrue(check.getMessage().contains("subject s07, trial 3: value NaN is not finite"), check.getMessage());
+    assertTrue(
+        check.getMessage().contains("subject s07, trial 3: value NaN is not finite"),
+        check.getMessage());
     assertTrue(check.getMessage().contains("exited with code 2"), check.getMessage());
     String job = StageJobs.name(check.getKey(), dev.reprise.core.method.Phase.SYNTHESIS);
     assertEquals(1, h.cluster.runsOf(job, 0), "exit code 2 is not retried");
-    assertTrue(h.events("bad-data").stream().anyMatch(e -> "StageFailed".equals(e.getReason())
-        && e.getMessage().contains("value NaN is not finite")), "a StageFailed event with the pod's words");
+    assertTrue(
+        h.events("bad-data").stream()
+            .anyMatch(
+                e ->
+                    "StageFailed".equals(e.getReason())
+                        && e.getMessage().contains("value NaN is not finite")),
+        "a StageFailed event with the pod's words");
   }
 
   @Test
   void anOperatorStoppedMidRunCompletesAfterARestartWithoutDuplicateJobs() throws Exception {
     h.apply(doc("slow", "{}").replace("slices: 3}", "slices: 2, params: {sleepMillis: 1500}}"));
-    h.awaitThat("slow", p -> p.getStatus() != null && "scaled".equals(runningStage(p)), WAIT, "scaled running");
+    h.awaitThat(
+        "slow",
+        p -> p.getStatus() != null && "scaled".equals(runningStage(p)),
+        WAIT,
+        "scaled running");
     h.stopOperator();
     Thread.sleep(2000); // the cluster carries on without the operator
     h.startOperator();
     Pipeline p = h.await("slow", "Succeeded", WAIT);
     assertEquals(List.of("Succeeded", "Succeeded", "Succeeded"), states(p));
-    assertEquals(new HashSet<>(h.cluster.created).size(), h.cluster.created.size(), "no Job twice: " + h.cluster.created);
+    assertEquals(
+        new HashSet<>(h.cluster.created).size(),
+        h.cluster.created.size(),
+        "no Job twice: " + h.cluster.created);
     assertEquals(4, h.cluster.created.size());
     assertEquals(5, h.cluster.podRuns.size(), "every pod ran once");
   }
 
   private static String runningStage(Pipeline p) {
-    return p.getStatus().getStages().stream().filter(s -> "Running".equals(s.getState())).map(StageStatus::getName).findFirst().orElse(null);
+    return p.getStatus().getStages().stream()
+        .filter(s -> "Running".equals(s.getState()))
+        .map(StageStatus::getName)
+        .findFirst()
+        .orElse(null);
   }
 
   @Test

@@ -44,11 +44,27 @@ class PipelineProgressTest {
   }
 
   static Manifest manifest(String key, double seconds) {
-    return new Manifest(key, "stage", null, "m", "c", Map.of(), Map.of(), List.of(), "d" + key.substring(0, 4), null, null, seconds, 1, 1, "h");
+    return new Manifest(
+        key,
+        "stage",
+        null,
+        "m",
+        "c",
+        Map.of(),
+        Map.of(),
+        List.of(),
+        "d" + key.substring(0, 4),
+        null,
+        null,
+        seconds,
+        1,
+        1,
+        "h");
   }
 
   static PlannedStage reused(Stage s, String key, double seconds) {
-    return new PlannedStage(s, StageState.REUSED, key, null, manifest(key, seconds), s.slices(), List.of());
+    return new PlannedStage(
+        s, StageState.REUSED, key, null, manifest(key, seconds), s.slices(), List.of());
   }
 
   static PlannedStage run(Stage s, String key) {
@@ -56,10 +72,24 @@ class PipelineProgressTest {
   }
 
   static Job job(String key, Phase phase, String condition, int succeeded) {
-    JobBuilder b = new JobBuilder().withNewMetadata().withName(StageJobs.name(key, phase)).endMetadata()
-        .withNewStatus().withSucceeded(succeeded).withStartTime("2026-01-01T10:00:00Z").withCompletionTime("2026-01-01T10:00:42Z").endStatus();
+    JobBuilder b =
+        new JobBuilder()
+            .withNewMetadata()
+            .withName(StageJobs.name(key, phase))
+            .endMetadata()
+            .withNewStatus()
+            .withSucceeded(succeeded)
+            .withStartTime("2026-01-01T10:00:00Z")
+            .withCompletionTime("2026-01-01T10:00:42Z")
+            .endStatus();
     if (condition != null) {
-      b.editStatus().addNewCondition().withType(condition).withStatus("True").withReason(condition.equals("Failed") ? "FailedIndexes" : null).endCondition().endStatus();
+      b.editStatus()
+          .addNewCondition()
+          .withType(condition)
+          .withStatus("True")
+          .withReason(condition.equals("Failed") ? "FailedIndexes" : null)
+          .endCondition()
+          .endStatus();
     }
     return b.build();
   }
@@ -72,13 +102,23 @@ class PipelineProgressTest {
     return m;
   }
 
-  static PipelineProgress.Result compute(long gen, List<PlannedStage> plan, Map<String, Job> jobs, PipelineStatus prev, Instant now) {
-    return PipelineProgress.compute(gen, plan, jobs, Set.of(), prev, j -> "pod exited with code 2:\nreprise: subject s07 is bad", now);
+  static PipelineProgress.Result compute(
+      long gen, List<PlannedStage> plan, Map<String, Job> jobs, PipelineStatus prev, Instant now) {
+    return PipelineProgress.compute(
+        gen,
+        plan,
+        jobs,
+        Set.of(),
+        prev,
+        j -> "pod exited with code 2:\nreprise: subject s07 is bad",
+        now);
   }
 
   @Test
   void aFullyStoredPipelineSucceedsWithEveryStageReusedAndTheTimeSaved() {
-    PipelineProgress.Result r = compute(1, List.of(reused(numbers, K1, 1.5), reused(scaled, K2, 10.25)), Map.of(), null, T1);
+    PipelineProgress.Result r =
+        compute(
+            1, List.of(reused(numbers, K1, 1.5), reused(scaled, K2, 10.25)), Map.of(), null, T1);
     PipelineStatus s = r.status();
     assertEquals("Succeeded", s.getPhase());
     assertEquals("2/2", s.getProgress());
@@ -101,18 +141,26 @@ class PipelineProgressTest {
     assertEquals("Running", start.status().getPhase());
     assertEquals("1/2", start.status().getProgress());
 
-    PipelineProgress.Result halfway = compute(1, plan, jobs(job(K2, Phase.ANALYSIS, null, 4)), start.status(), T2);
+    PipelineProgress.Result halfway =
+        compute(1, plan, jobs(job(K2, Phase.ANALYSIS, null, 4)), start.status(), T2);
     assertEquals(List.of(), halfway.toCreate());
     assertEquals(4, stage(halfway.status(), "scaled").getSlicesDone());
     assertEquals(10, stage(halfway.status(), "scaled").getSlices());
 
-    PipelineProgress.Result analysed = compute(1, plan, jobs(job(K2, Phase.ANALYSIS, "Complete", 10)), halfway.status(), T2);
+    PipelineProgress.Result analysed =
+        compute(1, plan, jobs(job(K2, Phase.ANALYSIS, "Complete", 10)), halfway.status(), T2);
     assertEquals(Phase.SYNTHESIS, analysed.toCreate().get(0).phase());
     assertEquals(10, stage(analysed.status(), "scaled").getSlicesDone());
 
-    // The store now holds the result: the stage ran for this pipeline, so it is Succeeded, not Reused.
-    PipelineProgress.Result done = compute(1, List.of(reused(numbers, K1, 1), reused(scaled, K2, 9)),
-        jobs(job(K2, Phase.ANALYSIS, "Complete", 10), job(K2, Phase.SYNTHESIS, "Complete", 1)), analysed.status(), T2);
+    // The store now holds the result: the stage ran for this pipeline, so it is Succeeded, not
+    // Reused.
+    PipelineProgress.Result done =
+        compute(
+            1,
+            List.of(reused(numbers, K1, 1), reused(scaled, K2, 9)),
+            jobs(job(K2, Phase.ANALYSIS, "Complete", 10), job(K2, Phase.SYNTHESIS, "Complete", 1)),
+            analysed.status(),
+            T2);
     assertEquals("Succeeded", done.status().getPhase());
     assertEquals("Succeeded", stage(done.status(), "scaled").getState());
     assertEquals(42.0, stage(done.status(), "scaled").getSeconds());
@@ -124,7 +172,8 @@ class PipelineProgressTest {
   @Test
   void aFailedJobFailsTheStageAndThePipelineWithThePodsWords() {
     List<PlannedStage> plan = List.of(reused(numbers, K1, 1), run(scaled, K2));
-    PipelineStatus s = compute(1, plan, jobs(job(K2, Phase.ANALYSIS, "Failed", 3)), null, T1).status();
+    PipelineStatus s =
+        compute(1, plan, jobs(job(K2, Phase.ANALYSIS, "Failed", 3)), null, T1).status();
     assertEquals("Failed", s.getPhase());
     StageStatus st = stage(s, "scaled");
     assertEquals("Failed", st.getState());
@@ -132,14 +181,29 @@ class PipelineProgressTest {
     assertTrue(s.getMessage().startsWith("stage 'scaled' failed: analysis failed"), s.getMessage());
     assertEquals("True", condition(s, "Stalled").getStatus());
     List<PipelineEvents.Notice> events = PipelineEvents.between(null, s);
-    assertTrue(events.stream().anyMatch(e -> e.reason().equals("StageFailed") && e.type().equals("Warning")
-        && e.message().contains("subject s07")), events.toString());
+    assertTrue(
+        events.stream()
+            .anyMatch(
+                e ->
+                    e.reason().equals("StageFailed")
+                        && e.type().equals("Warning")
+                        && e.message().contains("subject s07")),
+        events.toString());
   }
 
   @Test
   void aStageAfterARunningOneWaitsWithoutAKey() {
-    PipelineStatus s = compute(1, List.of(run(numbers, K1),
-        new PlannedStage(scaled, StageState.PENDING, null, null, null, 0, List.of("numbers"))), Map.of(), null, T1).status();
+    PipelineStatus s =
+        compute(
+                1,
+                List.of(
+                    run(numbers, K1),
+                    new PlannedStage(
+                        scaled, StageState.PENDING, null, null, null, 0, List.of("numbers"))),
+                Map.of(),
+                null,
+                T1)
+            .status();
     StageStatus st = stage(s, "scaled");
     assertEquals("Pending", st.getState());
     assertEquals(null, st.getKey());
@@ -148,9 +212,11 @@ class PipelineProgressTest {
 
   @Test
   void aResultAlreadyStoredInANewGenerationIsReusedNotSucceeded() {
-    PipelineStatus gen1 = compute(1, List.of(reused(numbers, K1, 1), run(scaled, K2)), Map.of(), null, T1).status();
+    PipelineStatus gen1 =
+        compute(1, List.of(reused(numbers, K1, 1), run(scaled, K2)), Map.of(), null, T1).status();
     stage(gen1, "numbers").setState("Succeeded"); // as if it had run for generation 1
-    PipelineStatus gen2 = compute(2, List.of(reused(numbers, K1, 1), run(scaled, K2)), Map.of(), gen1, T2).status();
+    PipelineStatus gen2 =
+        compute(2, List.of(reused(numbers, K1, 1), run(scaled, K2)), Map.of(), gen1, T2).status();
     assertEquals("Reused", stage(gen2, "numbers").getState());
   }
 
@@ -158,9 +224,17 @@ class PipelineProgressTest {
   void lastTransitionTimeMovesOnlyWhenAConditionsStatusChanges() {
     List<PlannedStage> plan = List.of(reused(numbers, K1, 1), run(scaled, K2));
     PipelineStatus running = compute(1, plan, Map.of(), null, T1).status();
-    PipelineStatus stillRunning = compute(1, plan, jobs(job(K2, Phase.ANALYSIS, null, 2)), running, T2).status();
+    PipelineStatus stillRunning =
+        compute(1, plan, jobs(job(K2, Phase.ANALYSIS, null, 2)), running, T2).status();
     assertEquals(T1.toString(), condition(stillRunning, "Ready").getLastTransitionTime());
-    PipelineStatus done = compute(1, List.of(reused(numbers, K1, 1), reused(scaled, K2, 1)), Map.of(), stillRunning, T2).status();
+    PipelineStatus done =
+        compute(
+                1,
+                List.of(reused(numbers, K1, 1), reused(scaled, K2, 1)),
+                Map.of(),
+                stillRunning,
+                T2)
+            .status();
     assertEquals("True", condition(done, "Ready").getStatus());
     assertEquals(T2.toString(), condition(done, "Ready").getLastTransitionTime());
     assertEquals(T1.toString(), condition(done, "Stalled").getLastTransitionTime());
@@ -168,7 +242,13 @@ class PipelineProgressTest {
 
   @Test
   void anInvalidDocumentNamesTheStageAndField() {
-    PipelineStatus s = PipelineProgress.invalid(3, 2, List.of(new Problem("ns/p", "scaled", "slices", "expected an integer >= 1, got 0")), null, T1);
+    PipelineStatus s =
+        PipelineProgress.invalid(
+            3,
+            2,
+            List.of(new Problem("ns/p", "scaled", "slices", "expected an integer >= 1, got 0")),
+            null,
+            T1);
     assertEquals("Invalid", s.getPhase());
     assertEquals("stage 'scaled': slices: expected an integer >= 1, got 0", s.getMessage());
     assertEquals("True", condition(s, "Stalled").getStatus());
@@ -180,14 +260,32 @@ class PipelineProgressTest {
     List<PlannedStage> plan = new ArrayList<>();
     Map<String, Job> jobs = new HashMap<>();
     for (int i = 0; i < 200; i++) {
-      Stage s = new Stage(String.format("%063d", i), scaled.method(), Map.of(), scaled.params(), 1000, Map.of());
+      Stage s =
+          new Stage(
+              String.format("%063d", i),
+              scaled.method(),
+              Map.of(),
+              scaled.params(),
+              1000,
+              Map.of());
       String key = String.format("%064x", i);
       plan.add(run(s, key));
-      jobs.put(StageJobs.name(key, Phase.ANALYSIS), job(key, Phase.ANALYSIS, i % 2 == 0 ? "Failed" : null, 999));
+      jobs.put(
+          StageJobs.name(key, Phase.ANALYSIS),
+          job(key, Phase.ANALYSIS, i % 2 == 0 ? "Failed" : null, 999));
     }
-    PipelineStatus status = PipelineProgress.compute(1, plan, jobs, Set.of(), null,
-        j -> "pod exited with code 1:\n" + "a long line of a stack trace\n".repeat(100), T1).status();
-    int bytes = new ObjectMapper().writeValueAsString(status).getBytes(StandardCharsets.UTF_8).length;
+    PipelineStatus status =
+        PipelineProgress.compute(
+                1,
+                plan,
+                jobs,
+                Set.of(),
+                null,
+                j -> "pod exited with code 1:\n" + "a long line of a stack trace\n".repeat(100),
+                T1)
+            .status();
+    int bytes =
+        new ObjectMapper().writeValueAsString(status).getBytes(StandardCharsets.UTF_8).length;
     assertEquals(200, status.getStages().size());
     assertTrue(bytes < 64 * 1024, "status is " + bytes + " bytes");
     assertEquals(999, status.getStages().get(1).getSlicesDone());
@@ -198,6 +296,9 @@ class PipelineProgressTest {
   }
 
   static PipelineCondition condition(PipelineStatus s, String type) {
-    return s.getConditions().stream().filter(c -> c.getType().equals(type)).findFirst().orElseThrow();
+    return s.getConditions().stream()
+        .filter(c -> c.getType().equals(type))
+        .findFirst()
+        .orElseThrow();
   }
 }

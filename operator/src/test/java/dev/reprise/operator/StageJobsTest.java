@@ -26,15 +26,23 @@ import org.junit.jupiter.api.Test;
 
 class StageJobsTest {
   static final String KEY = "ab".repeat(32);
-  static final OperatorSettings SETTINGS = new OperatorSettings("reprise-worker:test", "s3://reprise/a",
-      new S3Settings("http://minio:9000", "ak", "sk", null), "store-creds", 3, Duration.ofMinutes(10), Duration.ofSeconds(60));
+  static final OperatorSettings SETTINGS =
+      new OperatorSettings(
+          "reprise-worker:test",
+          "s3://reprise/a",
+          new S3Settings("http://minio:9000", "ak", "sk", null),
+          "store-creds",
+          3,
+          Duration.ofMinutes(10),
+          Duration.ofSeconds(60));
 
   static Pipeline pipeline(String yaml) throws Exception {
     return new PipelineParser(MethodRegistry.discover())
         .fromTree(new ObjectMapper(new YAMLFactory()).readTree(yaml), null, null);
   }
 
-  static final String DOC = """
+  static final String DOC =
+      """
       apiVersion: reprise.dev/v1alpha1
       kind: Pipeline
       metadata: {name: p}
@@ -48,7 +56,16 @@ class StageJobsTest {
   @Test
   void analysisIsAnIndexedJobWithPerIndexRetriesAndAFailurePolicy() throws Exception {
     Pipeline p = pipeline(DOC);
-    Job job = StageJobs.desired("team-a", "s3://reprise/a", KEY, Phase.ANALYSIS, p.stage("scaled").orElseThrow(), 4, "p/scaled", SETTINGS);
+    Job job =
+        StageJobs.desired(
+            "team-a",
+            "s3://reprise/a",
+            KEY,
+            Phase.ANALYSIS,
+            p.stage("scaled").orElseThrow(),
+            4,
+            "p/scaled",
+            SETTINGS);
     assertEquals("reprise-" + "ab".repeat(16) + "-analysis", job.getMetadata().getName());
     assertTrue(job.getMetadata().getName().length() <= 63);
     assertEquals("team-a", job.getMetadata().getNamespace());
@@ -70,25 +87,41 @@ class StageJobsTest {
     assertEquals("DisruptionTarget", rules.get(1).getOnPodConditions().get(0).getType());
 
     Container c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
-    assertEquals(List.of("reprise", "worker", "--store", "s3://reprise/a", "--key", KEY, "--phase", "analysis"), c.getCommand());
+    assertEquals(
+        List.of(
+            "reprise", "worker", "--store", "s3://reprise/a", "--key", KEY, "--phase", "analysis"),
+        c.getCommand());
     assertEquals("reprise-worker:test", c.getImage());
     assertEquals("2", c.getResources().getRequests().get("cpu").toString());
     assertEquals("3Gi", c.getResources().getRequests().get("memory").toString());
     assertEquals("3Gi", c.getResources().getLimits().get("memory").toString());
-    Map<String, EnvVar> env = c.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, e -> e));
+    Map<String, EnvVar> env =
+        c.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, e -> e));
     for (String v : List.of("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")) {
       assertEquals("2", env.get(v).getValue(), v);
     }
     assertEquals("http://minio:9000", env.get("REPRISE_S3_ENDPOINT").getValue());
-    assertEquals("store-creds", env.get("AWS_ACCESS_KEY_ID").getValueFrom().getSecretKeyRef().getName());
-    assertEquals("AWS_SECRET_ACCESS_KEY", env.get("AWS_SECRET_ACCESS_KEY").getValueFrom().getSecretKeyRef().getKey());
+    assertEquals(
+        "store-creds", env.get("AWS_ACCESS_KEY_ID").getValueFrom().getSecretKeyRef().getName());
+    assertEquals(
+        "AWS_SECRET_ACCESS_KEY",
+        env.get("AWS_SECRET_ACCESS_KEY").getValueFrom().getSecretKeyRef().getKey());
     assertNull(env.get("AWS_SECRET_ACCESS_KEY").getValue(), "the secret never appears in the Job");
   }
 
   @Test
   void workerPodsHaveNoTokenRunAsNonRootOnAReadOnlyRootFileSystem() throws Exception {
     Pipeline p = pipeline(DOC);
-    Job job = StageJobs.desired("ns", "s3://reprise/a", KEY, Phase.SYNTHESIS, p.stage("scaled").orElseThrow(), null, "p/scaled", SETTINGS);
+    Job job =
+        StageJobs.desired(
+            "ns",
+            "s3://reprise/a",
+            KEY,
+            Phase.SYNTHESIS,
+            p.stage("scaled").orElseThrow(),
+            null,
+            "p/scaled",
+            SETTINGS);
     PodSpec pod = job.getSpec().getTemplate().getSpec();
     assertFalse(pod.getAutomountServiceAccountToken());
     assertEquals("Never", pod.getRestartPolicy());
@@ -108,19 +141,38 @@ class StageJobsTest {
 
   @Test
   void defaultsToOneCpuPerSliceAndAllSlicesAtOnce() throws Exception {
-    Pipeline p = pipeline(DOC.replace("parallelism: 4", "parallelism: 1000").replace(", resources: {cpu: \"2\", memory: 3Gi}", ""));
-    Job job = StageJobs.desired("ns", "s3://reprise/a", KEY, Phase.ANALYSIS, p.stage("scaled").orElseThrow(), null, "p/scaled", SETTINGS);
+    Pipeline p =
+        pipeline(
+            DOC.replace("parallelism: 4", "parallelism: 1000")
+                .replace(", resources: {cpu: \"2\", memory: 3Gi}", ""));
+    Job job =
+        StageJobs.desired(
+            "ns",
+            "s3://reprise/a",
+            KEY,
+            Phase.ANALYSIS,
+            p.stage("scaled").orElseThrow(),
+            null,
+            "p/scaled",
+            SETTINGS);
     Container c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
     assertEquals("1", c.getResources().getRequests().get("cpu").toString());
     assertNull(c.getResources().getLimits());
     assertEquals(10, job.getSpec().getParallelism());
-    assertEquals("1", c.getEnv().stream().filter(e -> e.getName().equals("OMP_NUM_THREADS")).findFirst().orElseThrow().getValue());
+    assertEquals(
+        "1",
+        c.getEnv().stream()
+            .filter(e -> e.getName().equals("OMP_NUM_THREADS"))
+            .findFirst()
+            .orElseThrow()
+            .getValue());
   }
 
   @Test
   void theSameKeyAlwaysNamesTheSameJob() {
     assertEquals(StageJobs.name(KEY, Phase.PREPARE), StageJobs.name(KEY, Phase.PREPARE));
-    assertFalse(StageJobs.name(KEY, Phase.PREPARE).equals(StageJobs.name("cd".repeat(32), Phase.PREPARE)));
+    assertFalse(
+        StageJobs.name(KEY, Phase.PREPARE).equals(StageJobs.name("cd".repeat(32), Phase.PREPARE)));
     assertFalse(StageJobs.name(KEY, Phase.PREPARE).equals(StageJobs.name(KEY, Phase.SYNTHESIS)));
   }
 

@@ -48,14 +48,22 @@ final class TestingCluster implements AutoCloseable {
   record PodRun(String job, int index, int attempt, int exitCode) {}
 
   private final KubernetesClient client;
-  private final ExecutorService controllers = Executors.newCachedThreadPool(r -> daemon(r, "testing-job-controller"));
+  private final ExecutorService controllers =
+      Executors.newCachedThreadPool(r -> daemon(r, "testing-job-controller"));
   private final ExecutorService nodes;
   private final Set<String> seen = ConcurrentHashMap.newKeySet();
+
   /** Every Job the operator created, in order (a name twice would be a duplicate). */
   final List<String> created = new CopyOnWriteArrayList<>();
+
   final List<PodRun> podRuns = new CopyOnWriteArrayList<>();
-  /** "phase/index" → exit code of that pod's first attempt, instead of running it (a lost node, a crash). */
+
+  /**
+   * "phase/index" → exit code of that pod's first attempt, instead of running it (a lost node, a
+   * crash).
+   */
   private final Map<String, Integer> firstAttemptExits = new ConcurrentHashMap<>();
+
   private final AtomicInteger podNames = new AtomicInteger();
   private Watch watch;
 
@@ -65,19 +73,28 @@ final class TestingCluster implements AutoCloseable {
   }
 
   TestingCluster start() {
-    watch = client.batch().v1().jobs().inAnyNamespace().withLabel(StageJobs.MANAGED_BY, StageJobs.OPERATOR)
-        .watch(new Watcher<Job>() {
-          @Override
-          public void eventReceived(Action action, Job job) {
-            if (action == Action.ADDED && seen.add(job.getMetadata().getNamespace() + "/" + job.getMetadata().getName())) {
-              created.add(job.getMetadata().getName());
-              controllers.submit(() -> runJob(job));
-            }
-          }
+    watch =
+        client
+            .batch()
+            .v1()
+            .jobs()
+            .inAnyNamespace()
+            .withLabel(StageJobs.MANAGED_BY, StageJobs.OPERATOR)
+            .watch(
+                new Watcher<Job>() {
+                  @Override
+                  public void eventReceived(Action action, Job job) {
+                    if (action == Action.ADDED
+                        && seen.add(
+                            job.getMetadata().getNamespace() + "/" + job.getMetadata().getName())) {
+                      created.add(job.getMetadata().getName());
+                      controllers.submit(() -> runJob(job));
+                    }
+                  }
 
-          @Override
-          public void onClose(WatcherException cause) {}
-        });
+                  @Override
+                  public void onClose(WatcherException cause) {}
+                });
     return this;
   }
 
@@ -97,11 +114,19 @@ final class TestingCluster implements AutoCloseable {
     } catch (Exception e) {
       // A fixture error must not look like a passing test: make it visible in the Job.
       e.printStackTrace(System.err);
-      client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).withName(job.getMetadata().getName())
-          .editStatus(j -> {
-            j.getStatus().getConditions().add(condition("Failed", "TestingClusterError", String.valueOf(e)));
-            return j;
-          });
+      client
+          .batch()
+          .v1()
+          .jobs()
+          .inNamespace(job.getMetadata().getNamespace())
+          .withName(job.getMetadata().getName())
+          .editStatus(
+              j -> {
+                j.getStatus()
+                    .getConditions()
+                    .add(condition("Failed", "TestingClusterError", String.valueOf(e)));
+                return j;
+              });
     }
   }
 
@@ -124,7 +149,8 @@ final class TestingCluster implements AutoCloseable {
       this.name = job.getMetadata().getName();
       this.indexed = "Indexed".equals(job.getSpec().getCompletionMode());
       this.completions = job.getSpec().getCompletions();
-      this.retries = indexed ? job.getSpec().getBackoffLimitPerIndex() : job.getSpec().getBackoffLimit();
+      this.retries =
+          indexed ? job.getSpec().getBackoffLimitPerIndex() : job.getSpec().getBackoffLimit();
       this.maxFailedIndexes = job.getSpec().getMaxFailedIndexes();
     }
 
@@ -140,29 +166,34 @@ final class TestingCluster implements AutoCloseable {
           parallelism.release();
           break;
         }
-        running.add(nodes.submit(() -> {
-          try {
-            runIndex(index);
-          } finally {
-            parallelism.release();
-          }
-          return null;
-        }));
+        running.add(
+            nodes.submit(
+                () -> {
+                  try {
+                    runIndex(index);
+                  } finally {
+                    parallelism.release();
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : running) {
         f.get();
       }
       String end = Instant.now().toString();
-      status(j -> {
-        if (failure != null) {
-          j.getStatus().getConditions().add(condition("FailureTarget", failure, null));
-          j.getStatus().getConditions().add(condition("Failed", failure, null));
-        } else {
-          j.getStatus().getConditions().add(condition("SuccessCriteriaMet", "CompletionsReached", null));
-          j.getStatus().getConditions().add(condition("Complete", "CompletionsReached", null));
-          j.getStatus().setCompletionTime(end);
-        }
-      });
+      status(
+          j -> {
+            if (failure != null) {
+              j.getStatus().getConditions().add(condition("FailureTarget", failure, null));
+              j.getStatus().getConditions().add(condition("Failed", failure, null));
+            } else {
+              j.getStatus()
+                  .getConditions()
+                  .add(condition("SuccessCriteriaMet", "CompletionsReached", null));
+              j.getStatus().getConditions().add(condition("Complete", "CompletionsReached", null));
+              j.getStatus().setCompletionTime(end);
+            }
+          });
     }
 
     void runIndex(int index) {
@@ -175,7 +206,9 @@ final class TestingCluster implements AutoCloseable {
           } else {
             failedPods++;
           }
-          boolean indexFailed = exit != 0 && ("FailIndex".equals(action) || "FailJob".equals(action) || attempt > retries);
+          boolean indexFailed =
+              exit != 0
+                  && ("FailIndex".equals(action) || "FailJob".equals(action) || attempt > retries);
           if (indexFailed) {
             failedIndexes.add(index);
             if ("FailJob".equals(action)) {
@@ -186,14 +219,15 @@ final class TestingCluster implements AutoCloseable {
               failure = "MaxFailedIndexesExceeded";
             }
           }
-          status(j -> {
-            j.getStatus().setSucceeded(succeeded.size());
-            j.getStatus().setFailed(failedPods);
-            if (indexed) {
-              j.getStatus().setCompletedIndexes(ranges(succeeded));
-              j.getStatus().setFailedIndexes(ranges(failedIndexes));
-            }
-          });
+          status(
+              j -> {
+                j.getStatus().setSucceeded(succeeded.size());
+                j.getStatus().setFailed(failedPods);
+                if (indexed) {
+                  j.getStatus().setCompletedIndexes(ranges(succeeded));
+                  j.getStatus().setFailedIndexes(ranges(failedIndexes));
+                }
+              });
           if (exit == 0 || indexFailed) {
             return;
           }
@@ -204,7 +238,8 @@ final class TestingCluster implements AutoCloseable {
     /** The pod failure policy's verdict on an exit code (null: count it against the retries). */
     String action(int exit) {
       for (PodFailurePolicyRule r : job.getSpec().getPodFailurePolicy().getRules()) {
-        if (r.getOnExitCodes() != null && "In".equals(r.getOnExitCodes().getOperator())
+        if (r.getOnExitCodes() != null
+            && "In".equals(r.getOnExitCodes().getOperator())
             && r.getOnExitCodes().getValues().contains(exit)) {
           return r.getAction();
         }
@@ -214,16 +249,31 @@ final class TestingCluster implements AutoCloseable {
 
     int runPod(int index, int attempt) {
       Container c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
-      String podName = name + "-" + (indexed ? index + "-" : "") + Integer.toString(podNames.incrementAndGet(), 36);
-      Map<String, String> labels = new HashMap<>(job.getSpec().getTemplate().getMetadata().getLabels());
+      String podName =
+          name
+              + "-"
+              + (indexed ? index + "-" : "")
+              + Integer.toString(podNames.incrementAndGet(), 36);
+      Map<String, String> labels =
+          new HashMap<>(job.getSpec().getTemplate().getMetadata().getLabels());
       labels.put("batch.kubernetes.io/job-name", name);
       labels.put("job-name", name);
       if (indexed) {
         labels.put("batch.kubernetes.io/job-completion-index", String.valueOf(index));
       }
-      Pod pod = new PodBuilder().withNewMetadata().withName(podName).withNamespace(ns).withLabels(labels)
-          .withCreationTimestamp(Instant.now().toString()).endMetadata()
-          .withSpec(job.getSpec().getTemplate().getSpec()).withNewStatus().withPhase("Running").endStatus().build();
+      Pod pod =
+          new PodBuilder()
+              .withNewMetadata()
+              .withName(podName)
+              .withNamespace(ns)
+              .withLabels(labels)
+              .withCreationTimestamp(Instant.now().toString())
+              .endMetadata()
+              .withSpec(job.getSpec().getTemplate().getSpec())
+              .withNewStatus()
+              .withPhase("Running")
+              .endStatus()
+              .build();
       client.pods().inNamespace(ns).resource(pod).create();
 
       Map<String, String> env = environment(c, podName);
@@ -243,17 +293,35 @@ final class TestingCluster implements AutoCloseable {
           throw new IllegalStateException("pods run the reprise command, not " + command);
         }
         PrintWriter out = new PrintWriter(log, true);
-        exit = Reprise.execute(env, out, out, command.subList(1, command.size()).toArray(String[]::new));
+        exit =
+            Reprise.execute(
+                env, out, out, command.subList(1, command.size()).toArray(String[]::new));
         out.flush();
       }
       podRuns.add(new PodRun(name, index, attempt, exit));
       String message = exit == 0 ? null : lastLines(log.toString());
-      client.pods().inNamespace(ns).withName(podName).editStatus(p -> new PodBuilder(p).editStatus()
-          .withPhase(exit == 0 ? "Succeeded" : "Failed")
-          .withContainerStatuses(new ContainerStatusBuilder().withName(c.getName()).withNewState().withNewTerminated()
-              .withExitCode(exit).withReason(exit == 0 ? "Completed" : "Error").withMessage(message)
-              .endTerminated().endState().build())
-          .endStatus().build());
+      client
+          .pods()
+          .inNamespace(ns)
+          .withName(podName)
+          .editStatus(
+              p ->
+                  new PodBuilder(p)
+                      .editStatus()
+                      .withPhase(exit == 0 ? "Succeeded" : "Failed")
+                      .withContainerStatuses(
+                          new ContainerStatusBuilder()
+                              .withName(c.getName())
+                              .withNewState()
+                              .withNewTerminated()
+                              .withExitCode(exit)
+                              .withReason(exit == 0 ? "Completed" : "Error")
+                              .withMessage(message)
+                              .endTerminated()
+                              .endState()
+                              .build())
+                      .endStatus()
+                      .build());
       return exit;
     }
 
@@ -263,12 +331,19 @@ final class TestingCluster implements AutoCloseable {
         if (v.getValue() != null) {
           env.put(v.getName(), v.getValue());
         } else if (v.getValueFrom().getSecretKeyRef() != null) {
-          Secret s = client.secrets().inNamespace(ns).withName(v.getValueFrom().getSecretKeyRef().getName()).get();
+          Secret s =
+              client
+                  .secrets()
+                  .inNamespace(ns)
+                  .withName(v.getValueFrom().getSecretKeyRef().getName())
+                  .get();
           if (s == null) {
-            throw new IllegalStateException("pod " + podName + " needs Secret " + v.getValueFrom().getSecretKeyRef().getName());
+            throw new IllegalStateException(
+                "pod " + podName + " needs Secret " + v.getValueFrom().getSecretKeyRef().getName());
           }
           String data = s.getData().get(v.getValueFrom().getSecretKeyRef().getKey());
-          env.put(v.getName(), new String(Base64.getDecoder().decode(data), StandardCharsets.UTF_8));
+          env.put(
+              v.getName(), new String(Base64.getDecoder().decode(data), StandardCharsets.UTF_8));
         } else if ("metadata.name".equals(v.getValueFrom().getFieldRef().getFieldPath())) {
           env.put(v.getName(), podName);
         } else {
@@ -279,33 +354,50 @@ final class TestingCluster implements AutoCloseable {
     }
 
     private synchronized void status(java.util.function.Consumer<Job> change) {
-      client.batch().v1().jobs().inNamespace(ns).withName(name).editStatus(j -> {
-        if (j.getStatus() == null) {
-          j.setStatus(new io.fabric8.kubernetes.api.model.batch.v1.JobStatus());
-        }
-        if (j.getStatus().getConditions() == null) {
-          j.getStatus().setConditions(new ArrayList<>());
-        }
-        change.accept(j);
-        return j;
-      });
+      client
+          .batch()
+          .v1()
+          .jobs()
+          .inNamespace(ns)
+          .withName(name)
+          .editStatus(
+              j -> {
+                if (j.getStatus() == null) {
+                  j.setStatus(new io.fabric8.kubernetes.api.model.batch.v1.JobStatus());
+                }
+                if (j.getStatus().getConditions() == null) {
+                  j.getStatus().setConditions(new ArrayList<>());
+                }
+                change.accept(j);
+                return j;
+              });
     }
   }
 
   /** What the kubelet keeps of a failed pod's log: at most the last 80 lines and 2048 bytes. */
   static String lastLines(String log) {
     String[] lines = log.split("\n");
-    String tail = String.join("\n", java.util.Arrays.asList(lines).subList(Math.max(0, lines.length - 80), lines.length));
+    String tail =
+        String.join(
+            "\n",
+            java.util.Arrays.asList(lines).subList(Math.max(0, lines.length - 80), lines.length));
     return tail.length() <= 2048 ? tail : tail.substring(tail.length() - 2048);
   }
 
   static String ranges(Set<Integer> indexes) {
-    return indexes.isEmpty() ? null : String.join(",", indexes.stream().map(String::valueOf).toList());
+    return indexes.isEmpty()
+        ? null
+        : String.join(",", indexes.stream().map(String::valueOf).toList());
   }
 
   static JobCondition condition(String type, String reason, String message) {
-    return new JobConditionBuilder().withType(type).withStatus("True").withReason(reason).withMessage(message)
-        .withLastTransitionTime(Instant.now().toString()).build();
+    return new JobConditionBuilder()
+        .withType(type)
+        .withStatus("True")
+        .withReason(reason)
+        .withMessage(message)
+        .withLastTransitionTime(Instant.now().toString())
+        .build();
   }
 
   private static Thread daemon(Runnable r, String name) {

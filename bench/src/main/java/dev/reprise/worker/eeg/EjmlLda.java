@@ -7,9 +7,9 @@ import org.ejml.dense.row.CommonOps_MT_DDRM;
 /**
  * Benchmark-only variant of {@link Lda} (same formulas, same Cholesky solve) whose per-class
  * scatter {@code S = Z'Z} is computed by EJML: {@code CommonOps_MT_DDRM.multTransA} (EJML's
- * concurrent operations, as many threads as {@code EjmlConcurrency.setMaxThreads} allows) or, as
- * a control, the single-threaded {@code CommonOps_DDRM.multTransA}. The thread lesson compares
- * it with the method's own path; it is not part of any method.
+ * concurrent operations, as many threads as {@code EjmlConcurrency.setMaxThreads} allows) or, as a
+ * control, the single-threaded {@code CommonOps_DDRM.multTransA}. The thread lesson compares it
+ * with the method's own path; it is not part of any method.
  */
 final class EjmlLda implements LinearClassifier {
   private final boolean concurrent;

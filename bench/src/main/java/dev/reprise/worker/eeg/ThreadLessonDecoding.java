@@ -46,41 +46,49 @@ public final class ThreadLessonDecoding {
    */
   public double[][] decode(Variant variant, int slices, ExecutorService pool) throws Exception {
     DecodeSettings settings = new DecodeSettings("lda", 1.0, 5, 10, 0, 1, 1, false);
-    SubjectDecoder.Classifiers classifiers = switch (variant) {
-      case METHOD -> settings::newClassifier;
-      case EJML_SINGLE -> (n, p, k) -> new EjmlLda(false, n, p, k);
-      case EJML_CONCURRENT -> (n, p, k) -> new EjmlLda(true, n, p, k);
-    };
+    SubjectDecoder.Classifiers classifiers =
+        switch (variant) {
+          case METHOD -> settings::newClassifier;
+          case EJML_SINGLE -> (n, p, k) -> new EjmlLda(false, n, p, k);
+          case EJML_CONCURRENT -> (n, p, k) -> new EjmlLda(true, n, p, k);
+        };
     int count = subjects.size();
     int chunks = SliceParts.chunksPerSubject(slices, count, Integer.MAX_VALUE);
     double[][] acc = new double[count][];
     List<Future<?>> pending = new ArrayList<>();
     for (int slice = 0; slice < slices; slice++) {
       SliceRange units = SliceRange.of(slice, slices, count * chunks);
-      pending.add(pool.submit(() -> {
-        SubjectDecoder decoder = null;
-        int current = -1;
-        for (int u = units.start(); u < units.end(); u++) {
-          int s = u / chunks;
-          if (s != current) {
-            decoder = new SubjectDecoder(subjects.get(s), settings, classifiers);
-            current = s;
-            synchronized (acc) {
-              if (acc[s] == null) {
-                acc[s] = new double[decoder.times()];
-              }
-            }
-          }
-          SliceRange times = SliceRange.of(u % chunks, chunks, decoder.times());
-          double[] part = new double[times.size()];
-          decoder.decode(decoder.labels(), DecodeSettings.stream(settings.seed(), s),
-              times.start(), times.end(), part, null);
-          synchronized (acc) {
-            System.arraycopy(part, 0, acc[s], times.start(), times.size());
-          }
-        }
-        return null;
-      }));
+      pending.add(
+          pool.submit(
+              () -> {
+                SubjectDecoder decoder = null;
+                int current = -1;
+                for (int u = units.start(); u < units.end(); u++) {
+                  int s = u / chunks;
+                  if (s != current) {
+                    decoder = new SubjectDecoder(subjects.get(s), settings, classifiers);
+                    current = s;
+                    synchronized (acc) {
+                      if (acc[s] == null) {
+                        acc[s] = new double[decoder.times()];
+                      }
+                    }
+                  }
+                  SliceRange times = SliceRange.of(u % chunks, chunks, decoder.times());
+                  double[] part = new double[times.size()];
+                  decoder.decode(
+                      decoder.labels(),
+                      DecodeSettings.stream(settings.seed(), s),
+                      times.start(),
+                      times.end(),
+                      part,
+                      null);
+                  synchronized (acc) {
+                    System.arraycopy(part, 0, acc[s], times.start(), times.size());
+                  }
+                }
+                return null;
+              }));
     }
     for (Future<?> f : pending) {
       f.get();

@@ -15,14 +15,21 @@ public final class KeyDiff {
   /**
    * @param inputStages input name to the upstream stage name (to say where a digest came from)
    */
-  public static List<String> between(KeyComponents before, KeyComponents now, Map<String, String> inputStages) {
+  public static List<String> between(
+      KeyComponents before, KeyComponents now, Map<String, String> inputStages) {
     List<String> out = new ArrayList<>();
     if (!Objects.equals(before.method(), now.method())) {
       out.add("method: " + before.method() + " -> " + now.method());
     }
     if (!Objects.equals(before.code(), now.code())) {
-      out.add("method code of " + now.method() + " changed (code digest " + shortDigest(before.code()) + " -> "
-          + shortDigest(now.code()) + ")");
+      out.add(
+          "method code of "
+              + now.method()
+              + " changed (code digest "
+              + shortDigest(before.code())
+              + " -> "
+              + shortDigest(now.code())
+              + ")");
     }
     for (String p : new TreeSet<>(union(before.params(), now.params()))) {
       boolean had = before.params().containsKey(p);
@@ -43,18 +50,32 @@ public final class KeyDiff {
     for (String in : new TreeSet<>(union(before.inputs(), now.inputs()))) {
       String was = before.inputs().get(in);
       String is = now.inputs().get(in);
-      String from = inputStages.containsKey(in) ? " (from stage '" + inputStages.get(in) + "')" : "";
+      String from =
+          inputStages.containsKey(in) ? " (from stage '" + inputStages.get(in) + "')" : "";
       if (!Objects.equals(was, is)) {
-        out.add("input " + in + from + ": content changed (output digest " + shortDigest(was) + " -> "
-            + shortDigest(is) + ")");
+        out.add(
+            "input "
+                + in
+                + from
+                + ": content changed (output digest "
+                + shortDigest(was)
+                + " -> "
+                + shortDigest(is)
+                + ")");
       }
     }
     for (String d : new TreeSet<>(union(before.data(), now.data()))) {
       String was = before.data().get(d);
       String is = now.data().get(d);
       if (!Objects.equals(was, is)) {
-        out.add("data file of parameter " + d + ": content changed (digest " + shortDigest(was) + " -> "
-            + shortDigest(is) + ")");
+        out.add(
+            "data file of parameter "
+                + d
+                + ": content changed (digest "
+                + shortDigest(was)
+                + " -> "
+                + shortDigest(is)
+                + ")");
       }
     }
     return out;

@@ -34,8 +34,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Runs a pipeline on this machine. A stage starts as soon as its inputs are committed; its key
  * decides whether it is reused; otherwise its phases run, slices on a pool of worker threads (one
- * thread per slice, never nested parallelism), each committed as it finishes. A per-key lock in
- * the store keeps two runs from computing the same result at once.
+ * thread per slice, never nested parallelism), each committed as it finishes. A per-key lock in the
+ * store keeps two runs from computing the same result at once.
  */
 public final class LocalExecutor {
   /**
@@ -63,7 +63,10 @@ public final class LocalExecutor {
 
   public RunSummary run(Pipeline pipeline, Options options) {
     Instant started = Instant.now();
-    int threads = pipeline.parallelism() == null ? options.workers() : Math.min(options.workers(), pipeline.parallelism());
+    int threads =
+        pipeline.parallelism() == null
+            ? options.workers()
+            : Math.min(options.workers(), pipeline.parallelism());
     ExecutorService pool = Executors.newFixedThreadPool(threads, daemonThreads("reprise-worker"));
     ExecutorService coordinators = Executors.newCachedThreadPool(daemonThreads("reprise-stage"));
     PhaseRunner runner = new PhaseRunner(store, methods, options.workRoot());
@@ -81,7 +84,8 @@ public final class LocalExecutor {
                         StageOutcome o = u.join();
                         upstream.put(o.name(), o);
                       }
-                      StageOutcome o = new StageRun(pipeline, stage, upstream, runner, pool, options).run();
+                      StageOutcome o =
+                          new StageRun(pipeline, stage, upstream, runner, pool, options).run();
                       options.listener().stageDone(o);
                       return o;
                     },
@@ -109,12 +113,25 @@ public final class LocalExecutor {
     for (StageOutcome o : s.stages()) {
       stages.add(
           new RunRecord.StageRun(
-              o.name(), o.method(), o.key(), o.state().wireName(), o.slices(), o.slicesRan(), o.seconds(),
-              o.savedSeconds(), o.message(), o.components() == null ? null : o.components().toJson()));
+              o.name(),
+              o.method(),
+              o.key(),
+              o.state().wireName(),
+              o.slices(),
+              o.slicesRan(),
+              o.seconds(),
+              o.savedSeconds(),
+              o.message(),
+              o.components() == null ? null : o.components().toJson()));
     }
     return new RunRecord(
-        p.name(), p.file() == null ? null : p.file().toAbsolutePath().toString(), s.store(), started.toString(),
-        s.seconds(), workers, stages);
+        p.name(),
+        p.file() == null ? null : p.file().toAbsolutePath().toString(),
+        s.store(),
+        started.toString(),
+        s.seconds(),
+        workers,
+        stages);
   }
 
   static ThreadFactory daemonThreads(String prefix) {
@@ -139,8 +156,13 @@ public final class LocalExecutor {
     private String key;
     private double savedSeconds;
 
-    StageRun(Pipeline pipeline, Stage stage, Map<String, StageOutcome> upstream, PhaseRunner runner,
-        ExecutorService pool, Options options) {
+    StageRun(
+        Pipeline pipeline,
+        Stage stage,
+        Map<String, StageOutcome> upstream,
+        PhaseRunner runner,
+        ExecutorService pool,
+        Options options) {
       this.pipeline = pipeline;
       this.stage = stage;
       this.upstream = upstream;
@@ -156,7 +178,13 @@ public final class LocalExecutor {
       for (Map.Entry<String, String> in : stage.inputs().entrySet()) {
         StageOutcome up = upstream.get(in.getValue());
         if (!up.succeeded()) {
-          return outcome(StageState.SKIPPED, 0, 0, "upstream stage '" + up.name() + "' " + up.state().wireName(), false, null);
+          return outcome(
+              StageState.SKIPPED,
+              0,
+              0,
+              "upstream stage '" + up.name() + "' " + up.state().wireName(),
+              false,
+              null);
         }
         digests.put(in.getKey(), up.manifest().digest());
         refs.put(in.getKey(), new Manifest.InputRef(up.name(), up.key(), up.manifest().digest()));
@@ -177,8 +205,14 @@ public final class LocalExecutor {
           if (committed.isPresent()) {
             return reused(committed.get());
           }
-          Task task = new Task(key, components.toJson(), refs, pipeline.baseDir() == null ? null : pipeline.baseDir().toString(),
-              pipeline.name(), stage.name());
+          Task task =
+              new Task(
+                  key,
+                  components.toJson(),
+                  refs,
+                  pipeline.baseDir() == null ? null : pipeline.baseDir().toString(),
+                  pipeline.name(),
+                  stage.name());
           store.writeTask(task);
           return compute(task, started);
         }
@@ -203,7 +237,12 @@ public final class LocalExecutor {
           return null;
         }
         if (!told) {
-          listener.warn("stage '" + stage.name() + "': another run is computing " + key.substring(0, 12) + "; waiting for it");
+          listener.warn(
+              "stage '"
+                  + stage.name()
+                  + "': another run is computing "
+                  + key.substring(0, 12)
+                  + "; waiting for it");
           told = true;
         }
         try {
@@ -225,8 +264,14 @@ public final class LocalExecutor {
       if (problems.isEmpty()) {
         return m;
       }
-      listener.warn("stage '" + stage.name() + "': " + loc.describe() + " is damaged (" + String.join("; ", problems)
-          + "); recomputing it");
+      listener.warn(
+          "stage '"
+              + stage.name()
+              + "': "
+              + loc.describe()
+              + " is damaged ("
+              + String.join("; ", problems)
+              + "); recomputing it");
       store.uncommit(loc);
       return Optional.empty();
     }
@@ -243,7 +288,10 @@ public final class LocalExecutor {
         if (prepared.isPresent()) {
           savedSeconds += prepared.get().seconds();
         } else {
-          await(List.of(CompletableFuture.runAsync(() -> runner.run(task, Phase.PREPARE, -1, this::log), pool)));
+          await(
+              List.of(
+                  CompletableFuture.runAsync(
+                      () -> runner.run(task, Phase.PREPARE, -1, this::log), pool)));
         }
       }
       int ran = 0;
@@ -288,8 +336,11 @@ public final class LocalExecutor {
       if (method.spec().has(Phase.SYNTHESIS)) {
         m = supply(() -> runner.run(task, Phase.SYNTHESIS, -1, slicesRan, started, this::log));
       } else {
-        m = runner.finishWithoutSynthesis(task, started, slicesRan)
-            .orElseThrow(() -> new RepriseException("slices of " + key + " are missing after they ran"));
+        m =
+            runner
+                .finishWithoutSynthesis(task, started, slicesRan)
+                .orElseThrow(
+                    () -> new RepriseException("slices of " + key + " are missing after they ran"));
       }
       double seconds = Duration.between(started, Instant.now()).toMillis() / 1000.0;
       return outcome(StageState.RAN, slicesRan, seconds, null, false, m, savedSeconds);
@@ -320,14 +371,37 @@ public final class LocalExecutor {
       listener.log(stage.name(), where, message);
     }
 
-    private StageOutcome outcome(StageState state, int slicesRan, double seconds, String message, boolean invalid, Manifest m) {
+    private StageOutcome outcome(
+        StageState state,
+        int slicesRan,
+        double seconds,
+        String message,
+        boolean invalid,
+        Manifest m) {
       return outcome(state, slicesRan, seconds, message, invalid, m, 0);
     }
 
-    private StageOutcome outcome(StageState state, int slicesRan, double seconds, String message, boolean invalid,
-        Manifest m, double saved) {
-      return new StageOutcome(stage.name(), stage.methodName(), key, state, stage.slices(), slicesRan, seconds, saved,
-          message, invalid, components, m);
+    private StageOutcome outcome(
+        StageState state,
+        int slicesRan,
+        double seconds,
+        String message,
+        boolean invalid,
+        Manifest m,
+        double saved) {
+      return new StageOutcome(
+          stage.name(),
+          stage.methodName(),
+          key,
+          state,
+          stage.slices(),
+          slicesRan,
+          seconds,
+          saved,
+          message,
+          invalid,
+          components,
+          m);
     }
   }
 }

@@ -58,14 +58,25 @@ public final class PhaseRunner {
     Method m = methods.get(c.method());
     if (m == null) {
       throw new InvalidInputException(
-          "task " + task.key() + " needs method " + c.method() + ", which this worker does not have (it has "
-              + String.join(", ", methods.names()) + ")");
+          "task "
+              + task.key()
+              + " needs method "
+              + c.method()
+              + ", which this worker does not have (it has "
+              + String.join(", ", methods.names())
+              + ")");
     }
     String code = CodeDigest.of(m);
     if (!code.equals(c.code())) {
       throw new InvalidInputException(
-          "task " + task.key() + " was planned with other code for " + c.method() + " (code digest "
-              + c.code().substring(0, 12) + ", this worker has " + code.substring(0, 12)
+          "task "
+              + task.key()
+              + " was planned with other code for "
+              + c.method()
+              + " (code digest "
+              + c.code().substring(0, 12)
+              + ", this worker has "
+              + code.substring(0, 12)
               + "): run the worker image that matches the planner");
     }
     return m;
@@ -85,7 +96,12 @@ public final class PhaseRunner {
    * slices this run computed) and {@code stageStarted} (when the stage began, so the stage's
    * recorded seconds cover all its phases) go into the stage's manifest; null when unknown.
    */
-  public Manifest run(Task task, Phase phase, int slice, Integer slicesRan, Instant stageStarted,
+  public Manifest run(
+      Task task,
+      Phase phase,
+      int slice,
+      Integer slicesRan,
+      Instant stageStarted,
       BiConsumer<String, String> log) {
     Method method = method(task);
     KeyComponents c = KeyComponents.fromJson(task.components());
@@ -93,7 +109,8 @@ public final class PhaseRunner {
       throw new InvalidInputException(c.method() + " has no " + phase.wireName() + " phase");
     }
     if (phase == Phase.ANALYSIS && (slice < 0 || slice >= c.slices())) {
-      throw new InvalidInputException("slice " + slice + " is out of range: the stage has " + c.slices() + " slices");
+      throw new InvalidInputException(
+          "slice " + slice + " is out of range: the stage has " + c.slices() + " slices");
     }
     Location loc =
         switch (phase) {
@@ -120,7 +137,10 @@ public final class PhaseRunner {
       }
       boolean stage = phase == Phase.SYNTHESIS;
       Instant since = stage ? stageStart(task, stageStarted, started) : started;
-      return store.commit(loc, ctx.out(), draft(task, c, since, stage ? c.slices() : null, stage ? slicesRan : null));
+      return store.commit(
+          loc,
+          ctx.out(),
+          draft(task, c, since, stage ? c.slices() : null, stage ? slicesRan : null));
     } finally {
       deleteTree(work);
     }
@@ -152,7 +172,8 @@ public final class PhaseRunner {
       parts.add(m.get());
     }
     return Optional.of(
-        store.commitMerged(Location.stage(task.key()), parts, draft(task, c, started, c.slices(), slicesRan)));
+        store.commitMerged(
+            Location.stage(task.key()), parts, draft(task, c, started, c.slices(), slicesRan)));
   }
 
   /**
@@ -182,13 +203,20 @@ public final class PhaseRunner {
     return earliest;
   }
 
-  private ArtifactStore.Draft draft(Task task, KeyComponents c, Instant started, Integer slices, Integer slicesRan) {
-    return new ArtifactStore.Draft(c.method(), c.code(), c.params(), task.inputs(), started, slices, slicesRan);
+  private ArtifactStore.Draft draft(
+      Task task, KeyComponents c, Instant started, Integer slices, Integer slicesRan) {
+    return new ArtifactStore.Draft(
+        c.method(), c.code(), c.params(), task.inputs(), started, slices, slicesRan);
   }
 
   private static String describe(Task task, Location loc) {
-    return "stage '" + task.stage() + "' (" + KeyComponents.fromJson(task.components()).method() + ", "
-        + loc.describe() + ")";
+    return "stage '"
+        + task.stage()
+        + "' ("
+        + KeyComponents.fromJson(task.components()).method()
+        + ", "
+        + loc.describe()
+        + ")";
   }
 
   private Path newWorkDir(Location loc) {
@@ -196,7 +224,8 @@ public final class PhaseRunner {
       Files.createDirectories(workRoot);
       return Files.createTempDirectory(workRoot, loc.key().substring(0, 12) + "-");
     } catch (IOException e) {
-      throw new StoreException("cannot create a work folder in " + workRoot + ": " + e.getMessage(), e);
+      throw new StoreException(
+          "cannot create a work folder in " + workRoot + ": " + e.getMessage(), e);
     }
   }
 
@@ -231,8 +260,15 @@ public final class PhaseRunner {
     private final BiConsumer<String, String> log;
     private final String where;
 
-    Context(Task task, KeyComponents c, Method method, Phase phase, int slice, Path work,
-        BiConsumer<String, String> log, String where) {
+    Context(
+        Task task,
+        KeyComponents c,
+        Method method,
+        Phase phase,
+        int slice,
+        Path work,
+        BiConsumer<String, String> log,
+        String where) {
       this.task = task;
       this.components = c;
       this.phase = phase;
@@ -287,16 +323,29 @@ public final class PhaseRunner {
       }
       Location loc = Location.stage(ref.key());
       Manifest m =
-          store.manifest(loc)
-              .orElseThrow(() -> new StoreException(
-                  "input '" + name + "' (stage '" + ref.stage() + "', " + loc.describe() + ") is not committed in " + store.uri()));
+          store
+              .manifest(loc)
+              .orElseThrow(
+                  () ->
+                      new StoreException(
+                          "input '"
+                              + name
+                              + "' (stage '"
+                              + ref.stage()
+                              + "', "
+                              + loc.describe()
+                              + ") is not committed in "
+                              + store.uri()));
       return store.open(loc, m, "input '" + name + "' (stage '" + ref.stage() + "')");
     }
 
     @Override
     public InputArtifacts prepared() {
       Location loc = Location.prepare(task.key());
-      Manifest m = store.manifest(loc).orElseThrow(() -> new StoreException(loc.describe() + " is not committed"));
+      Manifest m =
+          store
+              .manifest(loc)
+              .orElseThrow(() -> new StoreException(loc.describe() + " is not committed"));
       return store.open(loc, m, "prepare phase");
     }
 
@@ -306,7 +355,10 @@ public final class PhaseRunner {
         throw new IllegalStateException("slices are readable in the synthesis phase only");
       }
       Location loc = Location.slice(task.key(), i);
-      Manifest m = store.manifest(loc).orElseThrow(() -> new StoreException(loc.describe() + " is not committed"));
+      Manifest m =
+          store
+              .manifest(loc)
+              .orElseThrow(() -> new StoreException(loc.describe() + " is not committed"));
       return store.open(loc, m, "slice " + i);
     }
 

@@ -75,7 +75,9 @@ public final class Planner {
         String key = c.key();
         Optional<Manifest> m = store.manifest(Location.stage(key));
         if (m.isPresent() && store.verify(Location.stage(key), m.get()).isEmpty()) {
-          p = new PlannedStage(stage, StageState.REUSED, key, c, m.get(), stage.slices(), List.of());
+          p =
+              new PlannedStage(
+                  stage, StageState.REUSED, key, c, m.get(), stage.slices(), List.of());
         } else {
           int done = 0;
           for (int i = 0; countSlices && i < stage.slices(); i++) {

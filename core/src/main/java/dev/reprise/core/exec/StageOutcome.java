@@ -6,8 +6,8 @@ import dev.reprise.core.store.Manifest;
 /**
  * One stage's result in a run.
  *
- * @param savedSeconds seconds of computation that reuse avoided (recorded seconds of reused
- *     results and slices)
+ * @param savedSeconds seconds of computation that reuse avoided (recorded seconds of reused results
+ *     and slices)
  * @param invalidInput true when it failed because of the user's data (exit code 2)
  * @param manifest the committed manifest when the stage is reused or ran; null otherwise
  */

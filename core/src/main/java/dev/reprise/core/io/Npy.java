@@ -179,7 +179,10 @@ public final class Npy {
     String dtype = isFloat ? "<f" + width : "<i8";
     if (fortran && shape.length > 1) {
       return NpyArray.raw(
-          shape, dtype, doubles == null ? null : toC(doubles, shape), longs == null ? null : toC(longs, shape));
+          shape,
+          dtype,
+          doubles == null ? null : toC(doubles, shape),
+          longs == null ? null : toC(longs, shape));
     }
     return NpyArray.raw(shape, dtype, doubles, longs);
   }
@@ -222,7 +225,8 @@ public final class Npy {
     return k;
   }
 
-  private static String group(Pattern p, String header, String name, String field) throws IOException {
+  private static String group(Pattern p, String header, String name, String field)
+      throws IOException {
     Matcher m = p.matcher(header);
     if (!m.find()) {
       throw new IOException(name + ": .npy header has no " + field + ": " + header.trim());

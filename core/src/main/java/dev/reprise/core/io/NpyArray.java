@@ -109,7 +109,8 @@ public final class NpyArray {
       } else {
         double d = doubles[i];
         if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
-          throw new IllegalArgumentException("value " + d + " at index " + i + " is not an integer");
+          throw new IllegalArgumentException(
+              "value " + d + " at index " + i + " is not an integer");
         }
         out[i] = (int) d;
       }

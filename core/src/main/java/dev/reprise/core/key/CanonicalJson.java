@@ -79,7 +79,8 @@ public final class CanonicalJson {
       sb.append(new BigDecimal(d).toPlainString());
       return;
     }
-    // Double.toString reads back to the same double; strip its redundant forms ("1.0E-5" -> "1e-5").
+    // Double.toString reads back to the same double; strip its redundant forms ("1.0E-5" ->
+    // "1e-5").
     String s = Double.toString(d);
     int e = s.indexOf('E');
     if (e < 0) {

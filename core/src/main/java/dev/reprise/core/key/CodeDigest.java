@@ -59,7 +59,9 @@ public final class CodeDigest {
     String resource = binaryName.replace('.', '/') + ".class";
     ClassLoader loader = anchor.getClassLoader();
     try (InputStream in =
-        loader == null ? ClassLoader.getSystemResourceAsStream(resource) : loader.getResourceAsStream(resource)) {
+        loader == null
+            ? ClassLoader.getSystemResourceAsStream(resource)
+            : loader.getResourceAsStream(resource)) {
       if (in == null) {
         return false;
       }

@@ -34,7 +34,9 @@ public final class DataDigests {
     if (location.contains("://")) {
       if (remote == null) {
         throw new InvalidInputException(
-            "cannot read " + location + ": no remote store is configured for data URIs"
+            "cannot read "
+                + location
+                + ": no remote store is configured for data URIs"
                 + " (set REPRISE_S3_ENDPOINT, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
       }
       return remote.apply(location);

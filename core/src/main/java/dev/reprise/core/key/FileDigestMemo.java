@@ -23,7 +23,9 @@ public final class FileDigestMemo {
   private final Map<String, String> memo = new ConcurrentHashMap<>();
   private volatile boolean dirty;
 
-  /** @param memoFile where the memo is kept (created if absent), or null to keep it in memory */
+  /**
+   * @param memoFile where the memo is kept (created if absent), or null to keep it in memory
+   */
   public FileDigestMemo(Path memoFile) {
     this.memoFile = memoFile;
     if (memoFile != null && Files.isRegularFile(memoFile)) {
@@ -72,7 +74,8 @@ public final class FileDigestMemo {
       Files.createDirectories(memoFile.toAbsolutePath().getParent());
       Path tmp = memoFile.resolveSibling(memoFile.getFileName() + "." + UUID.randomUUID());
       Files.write(tmp, lines, StandardCharsets.UTF_8);
-      Files.move(tmp, memoFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          tmp, memoFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       dirty = false;
     } catch (IOException e) {
       // The memo is an optimisation: failing to save it costs a re-read next run, nothing more.

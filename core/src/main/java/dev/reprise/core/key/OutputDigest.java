@@ -11,10 +11,13 @@ import java.util.TreeMap;
 public final class OutputDigest {
   private OutputDigest() {}
 
-  /** @param files artifact name to its sha256 hex */
+  /**
+   * @param files artifact name to its sha256 hex
+   */
   public static String of(Map<String, String> files) {
     StringBuilder sb = new StringBuilder();
-    new TreeMap<>(files).forEach((name, sha) -> sb.append(name).append('\0').append(sha).append('\n'));
+    new TreeMap<>(files)
+        .forEach((name, sha) -> sb.append(name).append('\0').append(sha).append('\n'));
     return Sha256.hex(sb.toString());
   }
 }

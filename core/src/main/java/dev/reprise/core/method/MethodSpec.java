@@ -9,8 +9,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * What a method declares about itself: name, inputs, outputs, parameters, phases, and what its
- * code digest covers (its own classes, declared helper classes, and a hand-bumped version).
+ * What a method declares about itself: name, inputs, outputs, parameters, phases, and what its code
+ * digest covers (its own classes, declared helper classes, and a hand-bumped version).
  */
 public final class MethodSpec {
   /** A named input: an upstream stage's outputs. */
@@ -169,8 +169,11 @@ public final class MethodSpec {
     }
 
     public MethodSpec build() {
-      if (!phases.isEmpty() && !phases.contains(Phase.ANALYSIS) && !phases.contains(Phase.SYNTHESIS)) {
-        throw new IllegalArgumentException(name + ": a method needs an analysis or a synthesis phase");
+      if (!phases.isEmpty()
+          && !phases.contains(Phase.ANALYSIS)
+          && !phases.contains(Phase.SYNTHESIS)) {
+        throw new IllegalArgumentException(
+            name + ": a method needs an analysis or a synthesis phase");
       }
       return new MethodSpec(this);
     }

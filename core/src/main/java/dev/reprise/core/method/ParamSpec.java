@@ -84,17 +84,29 @@ public final class ParamSpec {
       }
       normalised = r.value();
     } else if (!nullable) {
-      return new ParamSpec(name, type, null, false, true, min, max, minLength, maxLength, allowed, doc);
+      return new ParamSpec(
+          name, type, null, false, true, min, max, minLength, maxLength, allowed, doc);
     }
     return new ParamSpec(
         name, type, normalised, false, nullable, min, max, minLength, maxLength, allowed, doc);
   }
 
-  /** Allows {@code null} (for example "no baseline"); with no other default, null is the default. */
+  /**
+   * Allows {@code null} (for example "no baseline"); with no other default, null is the default.
+   */
   public ParamSpec nullable() {
     return new ParamSpec(
-        name, type, defaultValue, required && defaultValue != null, true, min, max, minLength,
-        maxLength, allowed, doc);
+        name,
+        type,
+        defaultValue,
+        required && defaultValue != null,
+        true,
+        min,
+        max,
+        minLength,
+        maxLength,
+        allowed,
+        doc);
   }
 
   /** Inclusive numeric range for INT, NUMBER and every element of NUMBERS. */
@@ -117,13 +129,32 @@ public final class ParamSpec {
   /** The allowed values of a STRING parameter. */
   public ParamSpec oneOf(String... values) {
     return new ParamSpec(
-        name, type, defaultValue, required, nullable, min, max, minLength, maxLength,
-        List.of(values), doc);
+        name,
+        type,
+        defaultValue,
+        required,
+        nullable,
+        min,
+        max,
+        minLength,
+        maxLength,
+        List.of(values),
+        doc);
   }
 
   public ParamSpec doc(String text) {
     return new ParamSpec(
-        name, type, defaultValue, required, nullable, min, max, minLength, maxLength, allowed, text);
+        name,
+        type,
+        defaultValue,
+        required,
+        nullable,
+        min,
+        max,
+        minLength,
+        maxLength,
+        allowed,
+        text);
   }
 
   public String name() {

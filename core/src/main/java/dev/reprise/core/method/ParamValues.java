@@ -73,7 +73,8 @@ public final class ParamValues {
         for (int i = 0; i < list.size(); i++) {
           Double d = asDouble(list.get(i));
           if (d == null || !Double.isFinite(d)) {
-            return Result.fail("element " + i + ": expected a number, got " + describe(list.get(i)));
+            return Result.fail(
+                "element " + i + ": expected a number, got " + describe(list.get(i)));
           }
           if (outOfRange(spec, d)) {
             return Result.fail("element " + i + ": " + rangeText(spec) + ", got " + d);
@@ -89,7 +90,8 @@ public final class ParamValues {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
           if (!(list.get(i) instanceof String s)) {
-            return Result.fail("element " + i + ": expected a string, got " + describe(list.get(i)));
+            return Result.fail(
+                "element " + i + ": expected a string, got " + describe(list.get(i)));
           }
           out.add(s);
         }
@@ -102,7 +104,9 @@ public final class ParamValues {
     }
   }
 
-  /** Maps sorted by key, integral numbers as Long, other numbers as Double; lists and scalars kept. */
+  /**
+   * Maps sorted by key, integral numbers as Long, other numbers as Double; lists and scalars kept.
+   */
   public static Object normaliseAny(Object raw) {
     if (raw instanceof Map<?, ?> map) {
       Map<String, Object> out = new TreeMap<>();
@@ -158,7 +162,10 @@ public final class ParamValues {
   }
 
   static Long asLong(Object raw) {
-    if (raw instanceof Integer || raw instanceof Long || raw instanceof Short || raw instanceof Byte) {
+    if (raw instanceof Integer
+        || raw instanceof Long
+        || raw instanceof Short
+        || raw instanceof Byte) {
       return ((Number) raw).longValue();
     }
     if (raw instanceof java.math.BigInteger b && b.bitLength() < 64) {

@@ -21,6 +21,7 @@ public enum Phase {
         return p;
       }
     }
-    throw new IllegalArgumentException("unknown phase '" + name + "' (prepare, analysis, synthesis)");
+    throw new IllegalArgumentException(
+        "unknown phase '" + name + "' (prepare, analysis, synthesis)");
   }
 }

@@ -4,7 +4,9 @@ import dev.reprise.core.InvalidInputException;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** A pipeline document with one or more {@link Problem}s; the message lists them all, one a line. */
+/**
+ * A pipeline document with one or more {@link Problem}s; the message lists them all, one a line.
+ */
 public class InvalidPipelineException extends InvalidInputException {
   private final List<Problem> problems;
 

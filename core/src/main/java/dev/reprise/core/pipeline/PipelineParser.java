@@ -32,6 +32,7 @@ import java.util.regex.Pattern;
 public final class PipelineParser {
   public static final String API_VERSION = "reprise.dev/v1alpha1";
   public static final String KIND = "Pipeline";
+
   /** Kubernetes DNS-1123 label: stage names become parts of Job names and labels. */
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
 
@@ -49,7 +50,9 @@ public final class PipelineParser {
     this.methods = methods;
   }
 
-  /** Reads and validates a pipeline file; throws {@link InvalidPipelineException} listing problems. */
+  /**
+   * Reads and validates a pipeline file; throws {@link InvalidPipelineException} listing problems.
+   */
   public Pipeline parse(Path file) {
     String label = file.toString();
     JsonNode root;
@@ -61,9 +64,15 @@ public final class PipelineParser {
       String where =
           e.getLocation() == null
               ? ""
-              : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+              : " (line "
+                  + e.getLocation().getLineNr()
+                  + ", column "
+                  + e.getLocation().getColumnNr()
+                  + ")";
       throw new InvalidPipelineException(
-          List.of(new Problem(label, null, null, "not valid YAML" + where + ": " + e.getOriginalMessage())));
+          List.of(
+              new Problem(
+                  label, null, null, "not valid YAML" + where + ": " + e.getOriginalMessage())));
     } catch (IOException e) {
       throw new InvalidPipelineException(
           List.of(new Problem(label, null, null, "cannot read: " + e.getMessage())));
@@ -87,7 +96,9 @@ public final class PipelineParser {
     }
     JsonNode api = root.get("apiVersion");
     if (api != null && !API_VERSION.equals(api.asText())) {
-      problems.add(new Problem(label, null, "apiVersion", "expected " + API_VERSION + ", got " + api.asText()));
+      problems.add(
+          new Problem(
+              label, null, "apiVersion", "expected " + API_VERSION + ", got " + api.asText()));
     }
     JsonNode kind = root.get("kind");
     if (kind != null && !KIND.equals(kind.asText())) {
@@ -98,8 +109,13 @@ public final class PipelineParser {
       problems.add(new Problem(label, null, "metadata.name", "required: the pipeline's name"));
     } else if (!DNS_SUBDOMAIN.matcher(name).matches()) {
       problems.add(
-          new Problem(label, null, "metadata.name",
-              "'" + name + "' must be lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"));
+          new Problem(
+              label,
+              null,
+              "metadata.name",
+              "'"
+                  + name
+                  + "' must be lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"));
     }
     JsonNode spec = root.get("spec");
     if (spec == null || !spec.isObject()) {
@@ -110,7 +126,12 @@ public final class PipelineParser {
         .forEachRemaining(
             f -> {
               if (!SPEC_FIELDS.contains(f)) {
-                problems.add(new Problem(label, null, "spec." + f, "unknown field (known: store, parallelism, stages)"));
+                problems.add(
+                    new Problem(
+                        label,
+                        null,
+                        "spec." + f,
+                        "unknown field (known: store, parallelism, stages)"));
               }
             });
     String store = null;
@@ -118,14 +139,20 @@ public final class PipelineParser {
       if (spec.get("store").isTextual() && !spec.get("store").asText().isBlank()) {
         store = spec.get("store").asText();
       } else {
-        problems.add(new Problem(label, null, "spec.store", "expected a store URI (a path, file:/..., or s3://bucket/prefix)"));
+        problems.add(
+            new Problem(
+                label,
+                null,
+                "spec.store",
+                "expected a store URI (a path, file:/..., or s3://bucket/prefix)"));
       }
     }
     Integer parallelism = null;
     if (spec.hasNonNull("parallelism")) {
       JsonNode p = spec.get("parallelism");
       if (!p.canConvertToInt() || !p.isIntegralNumber() || p.asInt() < 1) {
-        problems.add(new Problem(label, null, "spec.parallelism", "expected an integer >= 1, got " + p));
+        problems.add(
+            new Problem(label, null, "spec.parallelism", "expected an integer >= 1, got " + p));
       } else {
         parallelism = p.asInt();
       }
@@ -145,7 +172,8 @@ public final class PipelineParser {
       JsonNode s = stageNodes.get(i);
       String sName = s.path("name").asText("");
       if (sName.isEmpty()) {
-        problems.add(new Problem(label, "#" + (i + 1), "name", "required: every stage needs a name"));
+        problems.add(
+            new Problem(label, "#" + (i + 1), "name", "required: every stage needs a name"));
         continue;
       }
       if (!seen.add(sName)) {
@@ -153,8 +181,12 @@ public final class PipelineParser {
         continue;
       }
       if (!DNS_LABEL.matcher(sName).matches()) {
-        problems.add(new Problem(label, sName, "name",
-            "must be at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit"));
+        problems.add(
+            new Problem(
+                label,
+                sName,
+                "name",
+                "must be at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit"));
       }
       edges.put(sName, new LinkedHashMap<>());
     }
@@ -193,8 +225,14 @@ public final class PipelineParser {
         .forEachRemaining(
             f -> {
               if (!STAGE_FIELDS.contains(f)) {
-                problems.add(new Problem(file, name, f,
-                    "unknown field" + suggest(f, STAGE_FIELDS) + " (known: name, method, inputs, params, slices, resources)"));
+                problems.add(
+                    new Problem(
+                        file,
+                        name,
+                        f,
+                        "unknown field"
+                            + suggest(f, STAGE_FIELDS)
+                            + " (known: name, method, inputs, params, slices, resources)"));
               }
             });
     String methodName = s.path("method").asText("");
@@ -202,15 +240,27 @@ public final class PipelineParser {
     if (methodName.isEmpty()) {
       problems.add(new Problem(file, name, "method", "required: the method this stage runs"));
     } else if (method == null) {
-      problems.add(new Problem(file, name, "method",
-          "unknown method '" + methodName + "'" + suggest(methodName, methods.names()) + " (known: " + String.join(", ", methods.names()) + ")"));
+      problems.add(
+          new Problem(
+              file,
+              name,
+              "method",
+              "unknown method '"
+                  + methodName
+                  + "'"
+                  + suggest(methodName, methods.names())
+                  + " (known: "
+                  + String.join(", ", methods.names())
+                  + ")"));
     }
 
     Map<String, String> inputs = new TreeMap<>();
     JsonNode in = s.get("inputs");
     if (in != null && !in.isNull()) {
       if (!in.isObject()) {
-        problems.add(new Problem(file, name, "inputs", "expected a map of input name to upstream stage name"));
+        problems.add(
+            new Problem(
+                file, name, "inputs", "expected a map of input name to upstream stage name"));
       } else {
         in.fields()
             .forEachRemaining(
@@ -218,20 +268,44 @@ public final class PipelineParser {
                   String inputName = e.getKey();
                   String field = "inputs." + inputName;
                   if (!e.getValue().isTextual()) {
-                    problems.add(new Problem(file, name, field, "expected an upstream stage name, got " + e.getValue()));
+                    problems.add(
+                        new Problem(
+                            file,
+                            name,
+                            field,
+                            "expected an upstream stage name, got " + e.getValue()));
                     return;
                   }
                   String upstream = e.getValue().asText();
                   if (method != null && method.spec().input(inputName) == null) {
-                    List<String> known = method.spec().inputs().stream().map(MethodSpec.InputSpec::name).toList();
-                    problems.add(new Problem(file, name, field,
-                        "method " + methodName + " has no input '" + inputName + "'" + suggest(inputName, known)
-                            + (known.isEmpty() ? " (it takes no inputs)" : " (its inputs: " + String.join(", ", known) + ")")));
+                    List<String> known =
+                        method.spec().inputs().stream().map(MethodSpec.InputSpec::name).toList();
+                    problems.add(
+                        new Problem(
+                            file,
+                            name,
+                            field,
+                            "method "
+                                + methodName
+                                + " has no input '"
+                                + inputName
+                                + "'"
+                                + suggest(inputName, known)
+                                + (known.isEmpty()
+                                    ? " (it takes no inputs)"
+                                    : " (its inputs: " + String.join(", ", known) + ")")));
                   }
                   if (upstream.equals(name)) {
-                    problems.add(new Problem(file, name, field, "a stage cannot take its own output as input"));
+                    problems.add(
+                        new Problem(
+                            file, name, field, "a stage cannot take its own output as input"));
                   } else if (!stageNames.contains(upstream)) {
-                    problems.add(new Problem(file, name, field, "no stage named '" + upstream + "'" + suggest(upstream, stageNames)));
+                    problems.add(
+                        new Problem(
+                            file,
+                            name,
+                            field,
+                            "no stage named '" + upstream + "'" + suggest(upstream, stageNames)));
                   } else {
                     edgesOut.put(inputName, upstream);
                   }
@@ -242,8 +316,12 @@ public final class PipelineParser {
     if (method != null) {
       for (MethodSpec.InputSpec spec : method.spec().inputs()) {
         if (spec.required() && !inputs.containsKey(spec.name())) {
-          problems.add(new Problem(file, name, "inputs." + spec.name(),
-              "required by " + methodName + " (" + spec.doc() + "): name the upstream stage"));
+          problems.add(
+              new Problem(
+                  file,
+                  name,
+                  "inputs." + spec.name(),
+                  "required by " + methodName + " (" + spec.doc() + "): name the upstream stage"));
         }
       }
     }
@@ -256,8 +334,14 @@ public final class PipelineParser {
       } else {
         slices = sl.asInt();
         if (method != null && !method.spec().sliced() && slices != 1) {
-          problems.add(new Problem(file, name, "slices",
-              "method " + methodName + " has no analysis phase, so it cannot be sliced: remove 'slices' or set it to 1"));
+          problems.add(
+              new Problem(
+                  file,
+                  name,
+                  "slices",
+                  "method "
+                      + methodName
+                      + " has no analysis phase, so it cannot be sliced: remove 'slices' or set it to 1"));
         }
       }
     }
@@ -266,18 +350,35 @@ public final class PipelineParser {
     JsonNode res = s.get("resources");
     if (res != null && !res.isNull()) {
       if (!res.isObject()) {
-        problems.add(new Problem(file, name, "resources", "expected a map like {cpu: \"1\", memory: 2Gi}"));
+        problems.add(
+            new Problem(file, name, "resources", "expected a map like {cpu: \"1\", memory: 2Gi}"));
       } else {
         res.fields()
             .forEachRemaining(
                 e -> {
                   if (!Set.of("cpu", "memory").contains(e.getKey())) {
-                    problems.add(new Problem(file, name, "resources." + e.getKey(), "unknown resource (known: cpu, memory)"));
+                    problems.add(
+                        new Problem(
+                            file,
+                            name,
+                            "resources." + e.getKey(),
+                            "unknown resource (known: cpu, memory)"));
                   } else if (!e.getValue().isValueNode() || e.getValue().asText().isBlank()) {
-                    problems.add(new Problem(file, name, "resources." + e.getKey(), "expected a quantity like \"2\" or 2Gi"));
+                    problems.add(
+                        new Problem(
+                            file,
+                            name,
+                            "resources." + e.getKey(),
+                            "expected a quantity like \"2\" or 2Gi"));
                   } else if (!Quantities.valid(e.getKey(), e.getValue().asText())) {
-                    problems.add(new Problem(file, name, "resources." + e.getKey(),
-                        "'" + e.getValue().asText() + "' is not a Kubernetes quantity (e.g. cpu: \"1\" or 500m, memory: 2Gi)"));
+                    problems.add(
+                        new Problem(
+                            file,
+                            name,
+                            "resources." + e.getKey(),
+                            "'"
+                                + e.getValue().asText()
+                                + "' is not a Kubernetes quantity (e.g. cpu: \"1\" or 500m, memory: 2Gi)"));
                   } else {
                     resources.put(e.getKey(), e.getValue().asText());
                   }
@@ -289,7 +390,8 @@ public final class PipelineParser {
     JsonNode ps = s.get("params");
     if (ps != null && !ps.isNull()) {
       if (!ps.isObject()) {
-        problems.add(new Problem(file, name, "params", "expected a map of parameter name to value"));
+        problems.add(
+            new Problem(file, name, "params", "expected a map of parameter name to value"));
       } else {
         given.putAll(YAML.convertValue(ps, Map.class));
       }
@@ -300,17 +402,33 @@ public final class PipelineParser {
       List<String> known = spec.params().stream().map(ParamSpec::name).toList();
       for (String p : new TreeMap<>(given).keySet()) {
         if (spec.param(p) == null) {
-          problems.add(new Problem(file, name, "params." + p,
-              "unknown parameter of " + methodName + suggest(p, known)
-                  + (known.isEmpty() ? " (it takes none)" : " (known: " + String.join(", ", known) + ")")));
+          problems.add(
+              new Problem(
+                  file,
+                  name,
+                  "params." + p,
+                  "unknown parameter of "
+                      + methodName
+                      + suggest(p, known)
+                      + (known.isEmpty()
+                          ? " (it takes none)"
+                          : " (known: " + String.join(", ", known) + ")")));
         }
       }
       for (ParamSpec p : spec.params()) {
         String field = "params." + p.name();
         if (!given.containsKey(p.name())) {
           if (p.required()) {
-            problems.add(new Problem(file, name, field, "required by " + methodName + ": " + p.type().description()
-                + (p.doc().isEmpty() ? "" : " (" + p.doc() + ")")));
+            problems.add(
+                new Problem(
+                    file,
+                    name,
+                    field,
+                    "required by "
+                        + methodName
+                        + ": "
+                        + p.type().description()
+                        + (p.doc().isEmpty() ? "" : " (" + p.doc() + ")")));
           }
           values.put(p.name(), p.defaultValue());
           continue;
@@ -376,8 +494,12 @@ public final class PipelineParser {
     }
     if (order.size() < edges.size()) {
       List<String> cycle = findCycle(edges, order);
-      problems.add(new Problem(file, cycle.get(0), "inputs",
-          "the stages form a cycle: " + String.join(" -> ", cycle)));
+      problems.add(
+          new Problem(
+              file,
+              cycle.get(0),
+              "inputs",
+              "the stages form a cycle: " + String.join(" -> ", cycle)));
     }
     return order;
   }

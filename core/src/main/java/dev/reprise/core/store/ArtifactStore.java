@@ -40,7 +40,8 @@ public final class ArtifactStore implements AutoCloseable {
   public ArtifactStore(BlobStore blobs, Path cacheDir) {
     this.blobs = blobs;
     this.cacheDir = cacheDir;
-    this.checked = new FileDigestMemo(cacheDir == null ? null : cacheDir.resolve("checked-files.tsv"));
+    this.checked =
+        new FileDigestMemo(cacheDir == null ? null : cacheDir.resolve("checked-files.tsv"));
   }
 
   public BlobStore blobs() {
@@ -114,12 +115,19 @@ public final class ArtifactStore implements AutoCloseable {
         Integer previous = owner.put(f.name(), s.slice());
         if (previous != null) {
           throw new StageFailedException(
-              draft.method() + ": slices " + previous + " and " + s.slice() + " both wrote '" + f.name()
+              draft.method()
+                  + ": slices "
+                  + previous
+                  + " and "
+                  + s.slice()
+                  + " both wrote '"
+                  + f.name()
                   + "'; a method without a synthesis phase must write distinct files per slice");
         }
         String target = stage.outputsPrefix() + f.name();
         blobs.copy(Location.slice(stage.key(), s.slice()).outputsPrefix() + f.name(), target);
-        merged.put(f.name(), new Manifest.FileEntry(f.name(), f.size(), f.sha256(), remoteTag(target)));
+        merged.put(
+            f.name(), new Manifest.FileEntry(f.name(), f.size(), f.sha256(), remoteTag(target)));
       }
     }
     return writeManifest(stage, new ArrayList<>(merged.values()), draft);
@@ -130,7 +138,10 @@ public final class ArtifactStore implements AutoCloseable {
     if (blobs.localFile(blob).isPresent()) {
       return null;
     }
-    return blobs.stat(blob).map(BlobInfo::tag).orElseThrow(() -> new StoreException(blob + " vanished right after it was written"));
+    return blobs
+        .stat(blob)
+        .map(BlobInfo::tag)
+        .orElseThrow(() -> new StoreException(blob + " vanished right after it was written"));
   }
 
   private Manifest writeManifest(Location loc, List<Manifest.FileEntry> entries, Draft draft) {
@@ -160,11 +171,11 @@ public final class ArtifactStore implements AutoCloseable {
   }
 
   /**
-   * Checks a committed unit's files against its manifest: presence and size always; the sha256
-   * when the files are local (re-read only if a file's size or mtime changed since it was last
-   * checked, so an unchanged rerun reads nothing); the version tag (ETag) recorded at commit when
-   * they are remote, which changes whenever an object is replaced. Returns the problems. Readers
-   * still check every file's sha256 when they open it ({@link #open}).
+   * Checks a committed unit's files against its manifest: presence and size always; the sha256 when
+   * the files are local (re-read only if a file's size or mtime changed since it was last checked,
+   * so an unchanged rerun reads nothing); the version tag (ETag) recorded at commit when they are
+   * remote, which changes whenever an object is replaced. Returns the problems. Readers still check
+   * every file's sha256 when they open it ({@link #open}).
    */
   public List<String> verify(Location loc, Manifest m) {
     List<String> problems = new ArrayList<>();
@@ -174,16 +185,24 @@ public final class ArtifactStore implements AutoCloseable {
       if (info.isEmpty()) {
         problems.add(f.name() + " is missing");
       } else if (info.get().size() != f.size()) {
-        problems.add(f.name() + " has " + info.get().size() + " bytes, its manifest says " + f.size());
+        problems.add(
+            f.name() + " has " + info.get().size() + " bytes, its manifest says " + f.size());
       } else {
         Optional<Path> local = blobs.localFile(blob);
         if (local.isEmpty() && f.etag() != null && !f.etag().equals(info.get().tag())) {
-          problems.add(f.name() + " was replaced since it was committed (ETag " + info.get().tag() + ", manifest says " + f.etag() + ")");
+          problems.add(
+              f.name()
+                  + " was replaced since it was committed (ETag "
+                  + info.get().tag()
+                  + ", manifest says "
+                  + f.etag()
+                  + ")");
         } else if (local.isPresent()) {
           try {
             String actual = checked.sha256(local.get());
             if (!actual.equals(f.sha256())) {
-              problems.add(f.name() + " has sha256 " + actual + ", its manifest says " + f.sha256());
+              problems.add(
+                  f.name() + " has sha256 " + actual + ", its manifest says " + f.sha256());
             }
           } catch (IOException e) {
             problems.add(f.name() + " cannot be read: " + e.getMessage());
@@ -223,7 +242,9 @@ public final class ArtifactStore implements AutoCloseable {
   }
 
   public Optional<Task> readTask(String key) {
-    return blobs.read(Location.stageDir(key) + "task.json").map(b -> JsonCodec.read(b, Task.class, "task.json of " + key));
+    return blobs
+        .read(Location.stageDir(key) + "task.json")
+        .map(b -> JsonCodec.read(b, Task.class, "task.json of " + key));
   }
 
   /** An exclusive lock on computing {@code key}, shared by every process using this store. */
@@ -234,8 +255,13 @@ public final class ArtifactStore implements AutoCloseable {
   /** Appends a run record; names sort by time. */
   public String writeRun(RunRecord run) {
     String name =
-        "runs/" + run.pipeline() + "/" + RUN_STAMP.format(Instant.parse(run.started())) + "-"
-            + UUID.randomUUID().toString().substring(0, 8) + ".json";
+        "runs/"
+            + run.pipeline()
+            + "/"
+            + RUN_STAMP.format(Instant.parse(run.started()))
+            + "-"
+            + UUID.randomUUID().toString().substring(0, 8)
+            + ".json";
     blobs.write(name, JsonCodec.write(run));
     return name;
   }
@@ -245,7 +271,9 @@ public final class ArtifactStore implements AutoCloseable {
     List<RunRecord> out = new ArrayList<>();
     for (BlobInfo b : blobs.list("runs/" + pipeline + "/")) {
       if (b.name().endsWith(".json")) {
-        blobs.read(b.name()).ifPresent(data -> out.add(JsonCodec.read(data, RunRecord.class, b.name())));
+        blobs
+            .read(b.name())
+            .ifPresent(data -> out.add(JsonCodec.read(data, RunRecord.class, b.name())));
       }
     }
     out.sort((a, b) -> a.started().compareTo(b.started()));

@@ -6,8 +6,8 @@ import java.util.Optional;
 
 /**
  * Named blobs in a folder or an S3 bucket: the only place where store I/O happens. Names are
- * relative, '/'-separated ({@code stages/<key>/outputs/accuracy.npy}). Every write is atomic:
- * a reader sees the old blob, the new blob, or none, never a part. Implementations are thread-safe.
+ * relative, '/'-separated ({@code stages/<key>/outputs/accuracy.npy}). Every write is atomic: a
+ * reader sees the old blob, the new blob, or none, never a part. Implementations are thread-safe.
  * Failures throw {@link dev.reprise.core.StoreException}.
  */
 public interface BlobStore extends AutoCloseable {
@@ -37,7 +37,9 @@ public interface BlobStore extends AutoCloseable {
   /** Every blob whose name starts with {@code prefix}, sorted by name. */
   List<BlobInfo> list(String prefix);
 
-  /** Creates the blob only if no blob has that name; returns false (and writes nothing) otherwise. */
+  /**
+   * Creates the blob only if no blob has that name; returns false (and writes nothing) otherwise.
+   */
   boolean createIfAbsent(String name, byte[] data);
 
   /** Copies one blob to another name within the store. */

@@ -6,12 +6,12 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileVisitResult;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -36,7 +36,8 @@ public final class FolderBlobStore implements BlobStore {
     try {
       Files.createDirectories(this.root);
     } catch (IOException e) {
-      throw new StoreException("cannot create store folder " + this.root + ": " + e.getMessage(), e);
+      throw new StoreException(
+          "cannot create store folder " + this.root + ": " + e.getMessage(), e);
     }
   }
 
@@ -126,7 +127,8 @@ public final class FolderBlobStore implements BlobStore {
       if (!a.isRegularFile()) {
         return Optional.empty();
       }
-      return Optional.of(new BlobInfo(name, a.size(), Long.toString(a.lastModifiedTime().toMillis())));
+      return Optional.of(
+          new BlobInfo(name, a.size(), Long.toString(a.lastModifiedTime().toMillis())));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
@@ -151,8 +153,11 @@ public final class FolderBlobStore implements BlobStore {
             @Override
             public FileVisitResult visitFile(Path p, BasicFileAttributes a) {
               String rel = root.relativize(p).toString().replace('\\', '/');
-              if (a.isRegularFile() && rel.startsWith(prefix) && !p.getFileName().toString().startsWith(TMP_PREFIX)) {
-                out.add(new BlobInfo(rel, a.size(), Long.toString(a.lastModifiedTime().toMillis())));
+              if (a.isRegularFile()
+                  && rel.startsWith(prefix)
+                  && !p.getFileName().toString().startsWith(TMP_PREFIX)) {
+                out.add(
+                    new BlobInfo(rel, a.size(), Long.toString(a.lastModifiedTime().toMillis())));
               }
               return FileVisitResult.CONTINUE;
             }

@@ -17,7 +17,8 @@ public final class JsonCodec {
           // Leave out null fields, but keep null map values: a parameter set to null is part of
           // a key, and run records must give back the exact components.
           .setDefaultPropertyInclusion(
-              JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.ALWAYS));
+              JsonInclude.Value.construct(
+                  JsonInclude.Include.NON_NULL, JsonInclude.Include.ALWAYS));
 
   private JsonCodec() {}
 
@@ -25,7 +26,8 @@ public final class JsonCodec {
     try {
       return MAPPER.writeValueAsBytes(value);
     } catch (IOException e) {
-      throw new IllegalStateException("cannot write JSON for " + value.getClass().getSimpleName(), e);
+      throw new IllegalStateException(
+          "cannot write JSON for " + value.getClass().getSimpleName(), e);
     }
   }
 

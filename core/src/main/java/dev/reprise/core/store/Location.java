@@ -1,8 +1,8 @@
 package dev.reprise.core.store;
 
 /**
- * Where one committed unit lives in the store: a stage's outputs, its prepare phase's files, or
- * one slice's files. Each has {@code <prefix>outputs/...} and a {@code <prefix>manifest.json}.
+ * Where one committed unit lives in the store: a stage's outputs, its prepare phase's files, or one
+ * slice's files. Each has {@code <prefix>outputs/...} and a {@code <prefix>manifest.json}.
  */
 public record Location(String key, Kind kind, int slice) {
   /** What a location holds. */

@@ -32,7 +32,8 @@ final class StoredArtifacts implements InputArtifacts {
   private final String description;
   private final Path cacheDir;
 
-  StoredArtifacts(BlobStore blobs, Location location, Manifest manifest, String description, Path cacheDir) {
+  StoredArtifacts(
+      BlobStore blobs, Location location, Manifest manifest, String description, Path cacheDir) {
     this.blobs = blobs;
     this.location = location;
     this.description = description;
@@ -54,7 +55,8 @@ final class StoredArtifacts implements InputArtifacts {
   public Path path(String name) {
     Manifest.FileEntry entry = files.get(name);
     if (entry == null) {
-      throw new IllegalArgumentException(description + " has no artifact '" + name + "' (has: " + files.keySet() + ")");
+      throw new IllegalArgumentException(
+          description + " has no artifact '" + name + "' (has: " + files.keySet() + ")");
     }
     String blob = location.outputsPrefix() + name;
     Path local = blobs.localFile(blob).orElse(null);
@@ -75,12 +77,21 @@ final class StoredArtifacts implements InputArtifacts {
       String actual = a.size() == entry.size() ? Sha256.hex(file) : "size " + a.size();
       if (!actual.equals(entry.sha256())) {
         throw new CorruptArtifactException(
-            description + ": " + entry.name() + " does not match its manifest (expected sha256 "
-                + entry.sha256() + ", size " + entry.size() + "; found " + actual + ")");
+            description
+                + ": "
+                + entry.name()
+                + " does not match its manifest (expected sha256 "
+                + entry.sha256()
+                + ", size "
+                + entry.size()
+                + "; found "
+                + actual
+                + ")");
       }
       VERIFIED.put(memo, actual);
     } catch (IOException e) {
-      throw new CorruptArtifactException(description + ": cannot read " + entry.name() + ": " + e.getMessage());
+      throw new CorruptArtifactException(
+          description + ": cannot read " + entry.name() + ": " + e.getMessage());
     }
   }
 
@@ -98,16 +109,24 @@ final class StoredArtifacts implements InputArtifacts {
         String actual = Sha256.hex(tmp);
         if (!actual.equals(sha)) {
           throw new CorruptArtifactException(
-              description + ": " + entry.name() + " does not match its manifest (expected sha256 "
-                  + sha + ", downloaded " + actual + ")");
+              description
+                  + ": "
+                  + entry.name()
+                  + " does not match its manifest (expected sha256 "
+                  + sha
+                  + ", downloaded "
+                  + actual
+                  + ")");
         }
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(
+            tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       } finally {
         Files.deleteIfExists(tmp);
       }
       return target;
     } catch (IOException e) {
-      throw new StoreException("cannot cache " + blob + " in " + cacheDir + ": " + e.getMessage(), e);
+      throw new StoreException(
+          "cannot cache " + blob + " in " + cacheDir + ": " + e.getMessage(), e);
     }
   }
 }

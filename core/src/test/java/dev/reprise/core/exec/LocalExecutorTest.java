@@ -25,7 +25,8 @@ class LocalExecutorTest {
   @TempDir Path tmp;
   TestingEngine engine;
 
-  static String pipeline(String name, String sourceParams, String scaleParams, String sumParams, int slices) {
+  static String pipeline(
+      String name, String sourceParams, String scaleParams, String sumParams, int slices) {
     return """
         apiVersion: reprise.dev/v1alpha1
         kind: Pipeline
@@ -44,7 +45,8 @@ class LocalExecutorTest {
               method: test.sum
               inputs: {in: scale}
               params: {%s}
-        """.formatted(name, sourceParams, scaleParams, slices, sumParams);
+        """
+        .formatted(name, sourceParams, scaleParams, slices, sumParams);
   }
 
   static final String BASE = pipeline("numbers", "count: 40", "factor: 3", "", 4);
@@ -62,7 +64,13 @@ class LocalExecutorTest {
   }
 
   private String sum() throws Exception {
-    return Files.readString(engine.store.blobs().localFile(Location.stage(stage(engine.run(BASE), "sum").key()).outputsPrefix() + "sum.txt").orElseThrow());
+    return Files.readString(
+        engine
+            .store
+            .blobs()
+            .localFile(
+                Location.stage(stage(engine.run(BASE), "sum").key()).outputsPrefix() + "sum.txt")
+            .orElseThrow());
   }
 
   @Test
@@ -112,7 +120,13 @@ class LocalExecutorTest {
   void writingADefaultValueExplicitlyChangesNoKey() {
     RunSummary implicit = engine.run(BASE);
     RunSummary explicit =
-        engine.run(pipeline("numbers", "count: 40, start: 1, label: plain", "factor: 3, cap: 1000000000, sleepMillis: 0", "offset: 0", 4));
+        engine.run(
+            pipeline(
+                "numbers",
+                "count: 40, start: 1, label: plain",
+                "factor: 3, cap: 1000000000, sleepMillis: 0",
+                "offset: 0",
+                4));
     assertEquals(Map.of("source", "reused", "scale", "reused", "sum", "reused"), states(explicit));
     assertEquals(stage(implicit, "sum").key(), stage(explicit, "sum").key());
   }
@@ -120,9 +134,11 @@ class LocalExecutorTest {
   @Test
   void renamingStagesOrThePipelineOrChangingParallelismOrWorkersChangesNoKey() {
     RunSummary first = engine.run(BASE, 2);
-    String renamed = BASE.replace("name: numbers", "name: other")
-        .replace("name: source", "name: origin").replace("in: source", "in: origin")
-        .replace("stages:", "parallelism: 1\n  stages:");
+    String renamed =
+        BASE.replace("name: numbers", "name: other")
+            .replace("name: source", "name: origin")
+            .replace("in: source", "in: origin")
+            .replace("stages:", "parallelism: 1\n  stages:");
     RunSummary second = engine.run(renamed, 1);
     assertEquals(Map.of("origin", "reused", "scale", "reused", "sum", "reused"), states(second));
     assertEquals(stage(first, "source").key(), stage(second, "origin").key());
@@ -147,7 +163,9 @@ class LocalExecutorTest {
     assertEquals("failed", states(failed).get("scale"));
     assertEquals("skipped", states(failed).get("sum"));
     assertEquals(1, failed.exitCode());
-    assertTrue(stage(failed, "scale").message().contains("slice 5 fails on purpose"), stage(failed, "scale").message());
+    assertTrue(
+        stage(failed, "scale").message().contains("slice 5 fails on purpose"),
+        stage(failed, "scale").message());
 
     TestingMethods.FAIL_SLICES.clear();
     RunSummary resumed = engine.run(yaml, 1);
@@ -157,7 +175,8 @@ class LocalExecutorTest {
 
     TestingEngine clean = new TestingEngine(tmp.resolve("clean"));
     RunSummary reference = clean.run(yaml, 2);
-    assertEquals(stage(reference, "scale").manifest().digest(), stage(resumed, "scale").manifest().digest());
+    assertEquals(
+        stage(reference, "scale").manifest().digest(), stage(resumed, "scale").manifest().digest());
     assertEquals(stage(reference, "sum").key(), stage(resumed, "sum").key());
   }
 
@@ -165,7 +184,12 @@ class LocalExecutorTest {
   void aCorruptedCommittedFileIsDetectedAndRecomputed() throws Exception {
     RunSummary first = engine.run(BASE);
     String key = stage(first, "scale").key();
-    Path file = engine.store.blobs().localFile(Location.stage(key).outputsPrefix() + "numbers.txt").orElseThrow();
+    Path file =
+        engine
+            .store
+            .blobs()
+            .localFile(Location.stage(key).outputsPrefix() + "numbers.txt")
+            .orElseThrow();
     byte[] bytes = Files.readAllBytes(file);
     bytes[0] = (byte) (bytes[0] == '9' ? '8' : '9'); // same size, different content
     Files.write(file, bytes);
@@ -173,15 +197,27 @@ class LocalExecutorTest {
 
     RunSummary second = engine.run(BASE);
     assertEquals("ran", states(second).get("scale"));
-    assertEquals("reused", states(second).get("sum"), "the recomputed output is identical, so sum is reused");
-    assertTrue(engine.warnings.stream().anyMatch(w -> w.contains("numbers.txt") && w.contains("damaged")), engine.warnings.toString());
-    assertEquals(stage(first, "scale").manifest().digest(), stage(second, "scale").manifest().digest());
-    assertTrue(engine.store.verify(Location.stage(key), engine.store.manifest(Location.stage(key)).orElseThrow()).isEmpty());
+    assertEquals(
+        "reused",
+        states(second).get("sum"),
+        "the recomputed output is identical, so sum is reused");
+    assertTrue(
+        engine.warnings.stream().anyMatch(w -> w.contains("numbers.txt") && w.contains("damaged")),
+        engine.warnings.toString());
+    assertEquals(
+        stage(first, "scale").manifest().digest(), stage(second, "scale").manifest().digest());
+    assertTrue(
+        engine
+            .store
+            .verify(Location.stage(key), engine.store.manifest(Location.stage(key)).orElseThrow())
+            .isEmpty());
   }
 
   @Test
   void aFailureOnInvalidDataExitsWithTwoAndNamesTheProblem() {
-    RunSummary s = engine.run("""
+    RunSummary s =
+        engine.run(
+            """
         metadata: {name: bad-data}
         spec:
           stages:
@@ -191,25 +227,32 @@ class LocalExecutorTest {
             - {name: independent, method: test.sum, inputs: {in: source}}
         """);
     assertEquals(2, s.exitCode());
-    assertEquals(Map.of("source", "ran", "broken", "failed", "after", "skipped", "independent", "ran"), states(s));
+    assertEquals(
+        Map.of("source", "ran", "broken", "failed", "after", "skipped", "independent", "ran"),
+        states(s));
     assertTrue(stage(s, "broken").message().contains("subject s07, trial 3"));
   }
 
   @Test
   void aBugInAMethodExitsWithOne() {
-    RunSummary s = engine.run("""
+    RunSummary s =
+        engine.run(
+            """
         metadata: {name: buggy}
         spec:
           stages:
             - {name: broken, method: test.fail}
         """);
     assertEquals(1, s.exitCode());
-    assertTrue(stage(s, "broken").message().contains("division by zero"), stage(s, "broken").message());
+    assertTrue(
+        stage(s, "broken").message().contains("division by zero"), stage(s, "broken").message());
   }
 
   @Test
   void twoStagesWithTheSameKeyAreComputedOnce() {
-    RunSummary s = engine.run("""
+    RunSummary s =
+        engine.run(
+            """
         metadata: {name: twins}
         spec:
           stages:
@@ -238,7 +281,9 @@ class LocalExecutorTest {
 
   @Test
   void aMethodWithoutSynthesisGetsTheUnionOfItsSlicesFiles() throws Exception {
-    RunSummary s = engine.run("""
+    RunSummary s =
+        engine.run(
+            """
         metadata: {name: split}
         spec:
           stages:
@@ -246,8 +291,15 @@ class LocalExecutorTest {
             - {name: split, method: test.split, inputs: {in: source}, slices: 3}
         """);
     Manifest m = stage(s, "split").manifest();
-    assertEquals(List.of("part-0.txt", "part-1.txt", "part-2.txt"), m.outputs().stream().map(Manifest.FileEntry::name).toList());
-    Path p = engine.store.blobs().localFile(Location.stage(m.key()).outputsPrefix() + "part-2.txt").orElseThrow();
+    assertEquals(
+        List.of("part-0.txt", "part-1.txt", "part-2.txt"),
+        m.outputs().stream().map(Manifest.FileEntry::name).toList());
+    Path p =
+        engine
+            .store
+            .blobs()
+            .localFile(Location.stage(m.key()).outputsPrefix() + "part-2.txt")
+            .orElseThrow();
     assertEquals("7\n8\n9\n10\n", Files.readString(p));
   }
 
@@ -257,9 +309,14 @@ class LocalExecutorTest {
     engine.run(BASE);
     List<RunRecord> runs = engine.store.runs("numbers");
     assertEquals(2, runs.size());
-    RunRecord.StageRun scale = runs.get(1).stages().stream().filter(s -> s.name().equals("scale")).findFirst().orElseThrow();
+    RunRecord.StageRun scale =
+        runs.get(1).stages().stream()
+            .filter(s -> s.name().equals("scale"))
+            .findFirst()
+            .orElseThrow();
     assertEquals("reused", scale.state());
-    assertEquals(3, ((Number) ((Map<?, ?>) scale.components().get("params")).get("factor")).intValue());
+    assertEquals(
+        3, ((Number) ((Map<?, ?>) scale.components().get("params")).get("factor")).intValue());
     assertNotEquals(null, scale.key());
     assertFalse(runs.get(0).stages().isEmpty());
   }
@@ -267,7 +324,9 @@ class LocalExecutorTest {
   @Test
   void runRecordsGiveBackTheExactKeyComponentsIncludingNullParameters() throws Exception {
     Files.writeString(tmp.resolve("data.txt"), "4\n5\n");
-    RunSummary s = engine.run("""
+    RunSummary s =
+        engine.run(
+            """
         metadata: {name: nulls}
         spec:
           stages:
@@ -276,17 +335,33 @@ class LocalExecutorTest {
         """);
     assertEquals(0, s.exitCode(), s.stages().toString());
     for (RunRecord.StageRun r : engine.store.runs("nulls").get(0).stages()) {
-      assertEquals(r.key(), dev.reprise.core.key.KeyComponents.fromJson(r.components()).key(), r.name());
+      assertEquals(
+          r.key(), dev.reprise.core.key.KeyComponents.fromJson(r.components()).key(), r.name());
     }
-    assertTrue(((Map<?, ?>) engine.store.runs("nulls").get(0).stages().get(0).components().get("params")).containsKey("window"));
+    assertTrue(
+        ((Map<?, ?>) engine.store.runs("nulls").get(0).stages().get(0).components().get("params"))
+            .containsKey("window"));
   }
 
   @Test
   void aStagesRecordedSecondsCoverAllItsPhasesAndASingleUnitStageCountsAsOneSlice() {
-    RunSummary s = engine.run(pipeline("numbers", "count: 8", "factor: 3, sleepMillis: 100", "", 4), 1);
-    assertTrue(stage(s, "scale").manifest().seconds() >= 0.4, "4 slices of 0.1 s on one worker: " + stage(s, "scale").manifest().seconds());
+    RunSummary s =
+        engine.run(pipeline("numbers", "count: 8", "factor: 3, sleepMillis: 100", "", 4), 1);
+    assertTrue(
+        stage(s, "scale").manifest().seconds() >= 0.4,
+        "4 slices of 0.1 s on one worker: " + stage(s, "scale").manifest().seconds());
     assertEquals(1, stage(s, "sum").slicesRan());
-    assertEquals(0.0, engine.run(pipeline("numbers", "count: 8", "factor: 3, sleepMillis: 100", "", 4), 1).stages().get(1).seconds());
-    assertTrue(engine.run(pipeline("numbers", "count: 8", "factor: 3, sleepMillis: 100", "", 4), 1).savedSeconds() >= 0.4);
+    assertEquals(
+        0.0,
+        engine
+            .run(pipeline("numbers", "count: 8", "factor: 3, sleepMillis: 100", "", 4), 1)
+            .stages()
+            .get(1)
+            .seconds());
+    assertTrue(
+        engine
+                .run(pipeline("numbers", "count: 8", "factor: 3, sleepMillis: 100", "", 4), 1)
+                .savedSeconds()
+            >= 0.4);
   }
 }

@@ -36,12 +36,15 @@ class S3ExecutorIT {
   @Test
   void reuseEarlyCutoffAndAReplacedObjectOnS3() throws Exception {
     TestingMethods.CALLS.clear();
-    TestingEngine engine = new TestingEngine(tmp, new S3BlobStore(s3.settings(), "s3://engine/" + tmp.getFileName()));
+    TestingEngine engine =
+        new TestingEngine(tmp, new S3BlobStore(s3.settings(), "s3://engine/" + tmp.getFileName()));
     RunSummary first = engine.run(LocalExecutorTest.BASE);
     assertEquals(Map.of("source", "ran", "scale", "ran", "sum", "ran"), states(first));
 
     TestingMethods.CALLS.clear();
-    assertEquals(Map.of("source", "reused", "scale", "reused", "sum", "reused"), states(engine.run(LocalExecutorTest.BASE)));
+    assertEquals(
+        Map.of("source", "reused", "scale", "reused", "sum", "reused"),
+        states(engine.run(LocalExecutorTest.BASE)));
     assertTrue(TestingMethods.CALLS.isEmpty());
 
     // Replace scale's output with other bytes of the same size: the ETag gives it away.
@@ -52,8 +55,12 @@ class S3ExecutorIT {
     engine.store.blobs().write(blob, bytes);
     RunSummary second = engine.run(LocalExecutorTest.BASE);
     assertEquals(Map.of("source", "reused", "scale", "ran", "sum", "reused"), states(second));
-    assertTrue(engine.warnings.stream().anyMatch(w -> w.contains("numbers.txt was replaced")), engine.warnings.toString());
-    assertEquals(new String(original, StandardCharsets.UTF_8),
-        new String(engine.store.blobs().read(blob).orElseThrow(), StandardCharsets.UTF_8), "recomputed to the original bytes");
+    assertTrue(
+        engine.warnings.stream().anyMatch(w -> w.contains("numbers.txt was replaced")),
+        engine.warnings.toString());
+    assertEquals(
+        new String(original, StandardCharsets.UTF_8),
+        new String(engine.store.blobs().read(blob).orElseThrow(), StandardCharsets.UTF_8),
+        "recomputed to the original bytes");
   }
 }

@@ -69,13 +69,21 @@ public final class TestingEngine {
           }
         };
     return new LocalExecutor(store, methods, resolver())
-        .run(p, new LocalExecutor.Options(workers, listener, dir.resolve("work"), Duration.ofMillis(20)));
+        .run(
+            p,
+            new LocalExecutor.Options(
+                workers, listener, dir.resolve("work"), Duration.ofMillis(20)));
   }
 
   /** Stage name → state, e.g. {source=reused, scale=ran}. */
   public static Map<String, String> states(RunSummary s) {
     return s.stages().stream()
-        .collect(Collectors.toMap(StageOutcome::name, o -> o.state().wireName(), (a, b) -> a, java.util.LinkedHashMap::new));
+        .collect(
+            Collectors.toMap(
+                StageOutcome::name,
+                o -> o.state().wireName(),
+                (a, b) -> a,
+                java.util.LinkedHashMap::new));
   }
 
   public static StageOutcome stage(RunSummary s, String name) {

@@ -22,7 +22,9 @@ class NpyTest {
     byte[] b = out.toByteArray();
     // What numpy.save writes for np.arange(1, 7, dtype='<f8').reshape(2, 3): a 128-byte header.
     String header = new String(b, 10, 118, StandardCharsets.US_ASCII);
-    assertEquals("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }" + " ".repeat(58) + "\n", header);
+    assertEquals(
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }" + " ".repeat(58) + "\n",
+        header);
     assertEquals(128 + 48, b.length);
     assertEquals(1.0, ByteBuffer.wrap(b, 128, 8).order(ByteOrder.LITTLE_ENDIAN).getDouble());
   }

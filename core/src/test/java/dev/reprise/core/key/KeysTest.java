@@ -27,14 +27,18 @@ class KeysTest {
     m.put("b", List.of(1.0, 0.1, 1e-7, 2.5e21, -3L));
     m.put("a", Map.of("z", true, "y", "q\"\n"));
     m.put("c", null);
-    assertEquals("{\"a\":{\"y\":\"q\\\"\\n\",\"z\":true},\"b\":[1,0.1,1e-7,2.5e+21,-3],\"c\":null}", CanonicalJson.write(m));
+    assertEquals(
+        "{\"a\":{\"y\":\"q\\\"\\n\",\"z\":true},\"b\":[1,0.1,1e-7,2.5e+21,-3],\"c\":null}",
+        CanonicalJson.write(m));
     assertEquals(CanonicalJson.write(Map.of("x", 2L)), CanonicalJson.write(Map.of("x", 2.0)));
   }
 
   @Test
   void theKeyIsTheSha256OfTheCanonicalComponents() {
-    KeyComponents c = new KeyComponents("m", "code", Map.of("b", 1L, "a", 0.5), 2, Map.of("in", "d1"), Map.of());
-    String json = "{\"code\":\"code\",\"data\":{},\"inputs\":{\"in\":\"d1\"},\"method\":\"m\",\"params\":{\"a\":0.5,\"b\":1},\"slices\":2,\"v\":1}";
+    KeyComponents c =
+        new KeyComponents("m", "code", Map.of("b", 1L, "a", 0.5), 2, Map.of("in", "d1"), Map.of());
+    String json =
+        "{\"code\":\"code\",\"data\":{},\"inputs\":{\"in\":\"d1\"},\"method\":\"m\",\"params\":{\"a\":0.5,\"b\":1},\"slices\":2,\"v\":1}";
     assertEquals(json, CanonicalJson.write(c.toJson()));
     assertEquals(Sha256.hex(json), c.key());
     assertEquals(c.key(), KeyComponents.fromJson(c.toJson()).key());
@@ -48,7 +52,8 @@ class KeysTest {
     assertNotEquals(a, OutputDigest.of(Map.of("z.npy", "11", "y.npy", "22")));
   }
 
-  private static final String METHOD = """
+  private static final String METHOD =
+      """
       package demo;
       import dev.reprise.core.method.*;
       public class %s implements Method {
@@ -62,12 +67,23 @@ class KeysTest {
     Path src = Files.createDirectories(tmp.resolve(name + "/src/demo"));
     Path out = Files.createDirectories(tmp.resolve(name + "/classes"));
     Files.writeString(src.resolve("MethodA.java"), METHOD.formatted("MethodA", "demo.a", bodyA));
-    Files.writeString(src.resolve("MethodB.java"), METHOD.formatted("MethodB", "demo.b", "int x = 1;"));
+    Files.writeString(
+        src.resolve("MethodB.java"), METHOD.formatted("MethodB", "demo.b", "int x = 1;"));
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-    int rc = javac.run(null, null, null, "-d", out.toString(), "-cp", System.getProperty("java.class.path"),
-        src.resolve("MethodA.java").toString(), src.resolve("MethodB.java").toString());
+    int rc =
+        javac.run(
+            null,
+            null,
+            null,
+            "-d",
+            out.toString(),
+            "-cp",
+            System.getProperty("java.class.path"),
+            src.resolve("MethodA.java").toString(),
+            src.resolve("MethodB.java").toString());
     assertEquals(0, rc);
-    URLClassLoader loader = new URLClassLoader(new URL[] {out.toUri().toURL()}, getClass().getClassLoader());
+    URLClassLoader loader =
+        new URLClassLoader(new URL[] {out.toUri().toURL()}, getClass().getClassLoader());
     return new Class<?>[] {loader.loadClass("demo.MethodA"), loader.loadClass("demo.MethodB")};
   }
 
@@ -81,7 +97,10 @@ class KeysTest {
     String b2 = CodeDigest.of((Method) v2[1].getDeclaredConstructor().newInstance());
     assertNotEquals(a1, a2, "method A's code changed");
     assertEquals(b1, b2, "method B's code did not");
-    assertEquals(a1, CodeDigest.of((Method) compile("v1again", "int x = 1;")[0].getDeclaredConstructor().newInstance()));
+    assertEquals(
+        a1,
+        CodeDigest.of(
+            (Method) compile("v1again", "int x = 1;")[0].getDeclaredConstructor().newInstance()));
   }
 
   @Test

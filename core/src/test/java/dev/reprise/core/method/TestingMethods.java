@@ -32,7 +32,9 @@ public final class TestingMethods {
   }
 
   static void count(PhaseContext ctx, String method) {
-    CALLS.computeIfAbsent(method + "/" + ctx.phase().wireName(), k -> new AtomicInteger()).incrementAndGet();
+    CALLS
+        .computeIfAbsent(method + "/" + ctx.phase().wireName(), k -> new AtomicInteger())
+        .incrementAndGet();
   }
 
   static List<Long> readNumbers(InputArtifacts in) throws IOException {
@@ -155,10 +157,7 @@ public final class TestingMethods {
   public static final class Split implements Method {
     @Override
     public MethodSpec spec() {
-      return MethodSpec.builder("test.split")
-          .phases(Phase.ANALYSIS)
-          .input("in", "numbers")
-          .build();
+      return MethodSpec.builder("test.split").phases(Phase.ANALYSIS).input("in", "numbers").build();
     }
 
     @Override
@@ -166,7 +165,8 @@ public final class TestingMethods {
       count(ctx, "test.split");
       List<Long> in = readNumbers(ctx.input("in"));
       SliceRange r = SliceRange.of(ctx.slice(), ctx.slices(), in.size());
-      writeNumbers(ctx.out().resolve("part-" + ctx.slice() + ".txt"), in.subList(r.start(), r.end()));
+      writeNumbers(
+          ctx.out().resolve("part-" + ctx.slice() + ".txt"), in.subList(r.start(), r.end()));
     }
   }
 

@@ -18,7 +18,8 @@ class PipelineParserTest {
   private List<String> problems(String yaml) throws Exception {
     Path f = tmp.resolve("p.yaml");
     Files.writeString(f, yaml);
-    InvalidPipelineException e = assertThrows(InvalidPipelineException.class, () -> parser.parse(f));
+    InvalidPipelineException e =
+        assertThrows(InvalidPipelineException.class, () -> parser.parse(f));
     assertEquals(2, e.exitCode());
     return e.problems().stream().map(Problem::toString).toList();
   }
@@ -32,7 +33,9 @@ class PipelineParserTest {
   @Test
   void aValidDocumentGivesStagesInDependencyOrderWithDefaultsFilled() throws Exception {
     Path f = tmp.resolve("ok.yaml");
-    Files.writeString(f, """
+    Files.writeString(
+        f,
+        """
         apiVersion: reprise.dev/v1alpha1
         kind: Pipeline
         metadata: {name: ok}
@@ -44,7 +47,8 @@ class PipelineParserTest {
             - {name: numbers, method: test.source, params: {count: 3}}
         """);
     Pipeline p = parser.parse(f);
-    assertEquals(List.of("numbers", "scaled", "total"), p.stages().stream().map(Stage::name).toList());
+    assertEquals(
+        List.of("numbers", "scaled", "total"), p.stages().stream().map(Stage::name).toList());
     assertEquals(3, p.parallelism());
     Stage numbers = p.stage("numbers").orElseThrow();
     assertEquals(3L, numbers.params().get("count"));
@@ -55,7 +59,9 @@ class PipelineParserTest {
 
   @Test
   void everyProblemIsReportedWithFileStageAndField() throws Exception {
-    List<String> ps = problems("""
+    List<String> ps =
+        problems(
+            """
         metadata: {name: bad}
         spec:
           stages:
@@ -74,7 +80,8 @@ class PipelineParserTest {
     assertHas(ps, "stage 'a'", "params.label", "expected one of [plain, fancy], got 'weird'");
     assertHas(ps, "stage 'a'", "params.start", "expected an integer, got 'x'");
     assertHas(ps, "stage 'a'", "name", "duplicate stage name");
-    assertHas(ps, "stage 'b'", "method", "unknown method 'test.scael'", "did you mean 'test.scale'");
+    assertHas(
+        ps, "stage 'b'", "method", "unknown method 'test.scael'", "did you mean 'test.scale'");
     assertHas(ps, "stage 'c'", "inputs.in", "no stage named 'nowhere'");
     assertHas(ps, "stage 'c'", "inputs.extra", "has no input 'extra'");
     assertHas(ps, "stage 'c'", "slices", "expected an integer >= 1, got 0");
@@ -87,7 +94,9 @@ class PipelineParserTest {
 
   @Test
   void aCycleIsNamedInOrder() throws Exception {
-    List<String> ps = problems("""
+    List<String> ps =
+        problems(
+            """
         metadata: {name: loop}
         spec:
           stages:
@@ -96,13 +105,21 @@ class PipelineParserTest {
             - {name: c, method: test.sum, inputs: {in: b}}
         """);
     assertHas(ps, "inputs", "cycle");
-    assertTrue(ps.stream().anyMatch(p -> p.contains("a -> b -> c -> a") || p.contains("b -> c -> a -> b")
-        || p.contains("c -> a -> b -> c")), ps.toString());
+    assertTrue(
+        ps.stream()
+            .anyMatch(
+                p ->
+                    p.contains("a -> b -> c -> a")
+                        || p.contains("b -> c -> a -> b")
+                        || p.contains("c -> a -> b -> c")),
+        ps.toString());
   }
 
   @Test
   void aMissingExternalFileAndACrossFieldProblemAreCaught() throws Exception {
-    List<String> ps = problems("""
+    List<String> ps =
+        problems(
+            """
         metadata: {name: data}
         spec:
           stages:
@@ -117,7 +134,9 @@ class PipelineParserTest {
   @Test
   void crossFieldChecksRunOnceFieldsAreValid() throws Exception {
     Files.writeString(tmp.resolve("data.txt"), "1\n");
-    List<String> ps = problems("""
+    List<String> ps =
+        problems(
+            """
         metadata: {name: data}
         spec:
           stages:
@@ -129,13 +148,28 @@ class PipelineParserTest {
   @Test
   void documentLevelProblems() throws Exception {
     assertHas(problems("metadata: {name: x}\nspec: {stages: []}\n"), "spec.stages", "non-empty");
-    assertHas(problems("kind: Deployment\nmetadata: {name: x}\nspec: {stages: [{name: a, method: test.source}]}\n"), "kind", "expected Pipeline");
-    assertHas(problems("spec: {stages: [{name: a, method: test.source}]}\n"), "metadata.name", "required");
-    assertHas(problems("metadata: {name: x}\nspec: {parallelism: 0, stages: [{name: a, method: test.source}]}\n"), "spec.parallelism");
-    assertHas(problems("metadata: {name: x}\nspec: {stages: [{name: a, method: test.source, resources: {cpu: lots}}]}\n"), "resources.cpu", "not a Kubernetes quantity");
+    assertHas(
+        problems(
+            "kind: Deployment\nmetadata: {name: x}\nspec: {stages: [{name: a, method: test.source}]}\n"),
+        "kind",
+        "expected Pipeline");
+    assertHas(
+        problems("spec: {stages: [{name: a, method: test.source}]}\n"),
+        "metadata.name",
+        "required");
+    assertHas(
+        problems(
+            "metadata: {name: x}\nspec: {parallelism: 0, stages: [{name: a, method: test.source}]}\n"),
+        "spec.parallelism");
+    assertHas(
+        problems(
+            "metadata: {name: x}\nspec: {stages: [{name: a, method: test.source, resources: {cpu: lots}}]}\n"),
+        "resources.cpu",
+        "not a Kubernetes quantity");
     assertHas(problems("metadata: {name: x\nspec: [\n"), "not valid YAML", "line");
     Path missing = tmp.resolve("missing.yaml");
-    InvalidPipelineException e = assertThrows(InvalidPipelineException.class, () -> parser.parse(missing));
+    InvalidPipelineException e =
+        assertThrows(InvalidPipelineException.class, () -> parser.parse(missing));
     assertTrue(e.getMessage().contains("missing.yaml: no such file"), e.getMessage());
   }
 }

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reprise.core.InvalidInputException;
-import dev.reprise.core.StoreException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

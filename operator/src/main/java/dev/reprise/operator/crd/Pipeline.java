@@ -14,10 +14,22 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Group("reprise.dev")
 @Version("v1alpha1")
 @ShortNames("rpl")
-@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Stages", jsonPath = ".status.progress", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Reused", jsonPath = ".status.reused", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+    name = "Phase",
+    jsonPath = ".status.phase",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Stages",
+    jsonPath = ".status.progress",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Reused",
+    jsonPath = ".status.reused",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
 public class Pipeline extends CustomResource<PipelineSpec, PipelineStatus> implements Namespaced {
   public static final String GROUP = "reprise.dev";
   public static final String API_VERSION = "reprise.dev/v1alpha1";

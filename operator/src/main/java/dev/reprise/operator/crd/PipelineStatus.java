@@ -5,9 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.ArrayList;
 import java.util.List;
 
-/**
- * The operator's account of a pipeline: small on purpose (per-slice detail stays in the store).
- */
+/** The operator's account of a pipeline: small on purpose (per-slice detail stays in the store). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PipelineStatus {
   @JsonPropertyDescription("The metadata.generation this status describes.")
@@ -19,7 +17,8 @@ public class PipelineStatus {
   @JsonPropertyDescription("Finished stages (reused or succeeded) out of all, e.g. 3/5.")
   private String progress;
 
-  @JsonPropertyDescription("Stages whose results were already in the store when this generation was planned.")
+  @JsonPropertyDescription(
+      "Stages whose results were already in the store when this generation was planned.")
   private Integer reused;
 
   @JsonPropertyDescription("Stages computed by Jobs for this generation.")
@@ -34,7 +33,8 @@ public class PipelineStatus {
   @JsonPropertyDescription("One entry per stage, in the order they run.")
   private List<StageStatus> stages = new ArrayList<>();
 
-  @JsonPropertyDescription("Ready (the pipeline succeeded) and Stalled (it cannot progress: invalid or failed).")
+  @JsonPropertyDescription(
+      "Ready (the pipeline succeeded) and Stalled (it cannot progress: invalid or failed).")
   private List<PipelineCondition> conditions = new ArrayList<>();
 
   public Long getObservedGeneration() {

@@ -10,7 +10,8 @@ public class StageResources {
       "CPU per pod as a Kubernetes quantity (default \"1\"); the maths libraries' thread counts are set to it.")
   private String cpu;
 
-  @JsonPropertyDescription("Memory per pod as a Kubernetes quantity, e.g. 2Gi; also the pod's memory limit.")
+  @JsonPropertyDescription(
+      "Memory per pod as a Kubernetes quantity, e.g. 2Gi; also the pod's memory limit.")
   private String memory;
 
   public String getCpu() {

@@ -28,14 +28,16 @@ public class StageSpec {
   @Size(min = 1)
   private String method;
 
-  @JsonPropertyDescription("The method's input names mapped to the upstream stages whose outputs they read.")
+  @JsonPropertyDescription(
+      "The method's input names mapped to the upstream stages whose outputs they read.")
   private Map<String, String> inputs;
 
   @JsonPropertyDescription("The method's parameters; unset ones take the method's defaults.")
   @PreserveUnknownFields
   private JsonNode params;
 
-  @JsonPropertyDescription("How many slices the analysis phase is split into (one pod each); part of the key.")
+  @JsonPropertyDescription(
+      "How many slices the analysis phase is split into (one pod each); part of the key.")
   @Min(1)
   private Integer slices;
 

@@ -12,7 +12,8 @@ public class StageStatus {
   @JsonPropertyDescription("Pending, Reused, Running, Succeeded or Failed.")
   private String state;
 
-  @JsonPropertyDescription("The stage's key (SHA-256) in the store; absent while an upstream stage has not finished.")
+  @JsonPropertyDescription(
+      "The stage's key (SHA-256) in the store; absent while an upstream stage has not finished.")
   private String key;
 
   @JsonPropertyDescription("Committed slices of the analysis phase.")
@@ -21,10 +22,12 @@ public class StageStatus {
   @JsonPropertyDescription("All slices of the analysis phase.")
   private Integer slices;
 
-  @JsonPropertyDescription("Wall-clock seconds from the stage's first Job starting to its last finishing.")
+  @JsonPropertyDescription(
+      "Wall-clock seconds from the stage's first Job starting to its last finishing.")
   private Double seconds;
 
-  @JsonPropertyDescription("What the stage waits for, or why it failed (with the failing pod's last log lines).")
+  @JsonPropertyDescription(
+      "What the stage waits for, or why it failed (with the failing pod's last log lines).")
   private String message;
 
   public StageStatus() {}

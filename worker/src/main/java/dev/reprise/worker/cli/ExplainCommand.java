@@ -20,13 +20,23 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code reprise explain}: why a stage will rerun, component by component, against its last run. */
-@Command(name = "explain", mixinStandardHelpOptions = true, description = "Explains why a stage would rerun: which parts of its key changed since its last run.")
+/**
+ * {@code reprise explain}: why a stage will rerun, component by component, against its last run.
+ */
+@Command(
+    name = "explain",
+    mixinStandardHelpOptions = true,
+    description =
+        "Explains why a stage would rerun: which parts of its key changed since its last run.")
 final class ExplainCommand implements Callable<Integer> {
   @Parameters(paramLabel = "FILE", description = "The pipeline document (YAML).")
   Path file;
 
-  @Option(names = "--stage", required = true, paramLabel = "S", description = "The stage to explain.")
+  @Option(
+      names = "--stage",
+      required = true,
+      paramLabel = "S",
+      description = "The stage to explain.")
   String stageName;
 
   @Mixin StoreOptions storeOptions;
@@ -34,13 +44,24 @@ final class ExplainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Pipeline pipeline = Reprise.parse(file, Reprise.methods());
-    Stage stage = pipeline.stage(stageName).orElseThrow(() -> new InvalidInputException(
-        pipeline.fileName() + ": no stage named '" + stageName + "' (stages: "
-            + String.join(", ", pipeline.stages().stream().map(Stage::name).toList()) + ")"));
+    Stage stage =
+        pipeline
+            .stage(stageName)
+            .orElseThrow(
+                () ->
+                    new InvalidInputException(
+                        pipeline.fileName()
+                            + ": no stage named '"
+                            + stageName
+                            + "' (stages: "
+                            + String.join(
+                                ", ", pipeline.stages().stream().map(Stage::name).toList())
+                            + ")"));
     StageResolver resolver = new StageResolver(storeOptions.dataDigests());
     try (ArtifactStore store = storeOptions.open(pipeline.store())) {
       List<Planner.PlannedStage> plan = new Planner(store, resolver).plan(pipeline);
-      Planner.PlannedStage p = plan.stream().filter(x -> x.stage().name().equals(stageName)).findFirst().orElseThrow();
+      Planner.PlannedStage p =
+          plan.stream().filter(x -> x.stage().name().equals(stageName)).findFirst().orElseThrow();
       Optional<RunRecord.StageRun> last = lastRun(store, pipeline.name(), stageName);
       for (String line : explain(p, stage, last, resolver)) {
         System.out.println(line);
@@ -61,13 +82,25 @@ final class ExplainCommand implements Callable<Integer> {
     return Optional.empty();
   }
 
-  static List<String> explain(Planner.PlannedStage p, Stage stage, Optional<RunRecord.StageRun> last, StageResolver resolver) {
+  static List<String> explain(
+      Planner.PlannedStage p,
+      Stage stage,
+      Optional<RunRecord.StageRun> last,
+      StageResolver resolver) {
     List<String> out = new java.util.ArrayList<>();
     String name = stage.name();
     switch (p.state()) {
       case REUSED -> {
-        out.add("stage '" + name + "' will be reused: its result " + p.key().substring(0, 12) + " is in the store (it ran in "
-            + Tables.seconds(p.manifest().seconds()) + ", committed " + p.manifest().ended() + ").");
+        out.add(
+            "stage '"
+                + name
+                + "' will be reused: its result "
+                + p.key().substring(0, 12)
+                + " is in the store (it ran in "
+                + Tables.seconds(p.manifest().seconds())
+                + ", committed "
+                + p.manifest().ended()
+                + ").");
         return out;
       }
       case RUN -> {
@@ -78,24 +111,47 @@ final class ExplainCommand implements Callable<Integer> {
         KeyComponents before = KeyComponents.fromJson(last.get().components());
         List<String> changes = KeyDiff.between(before, p.components(), stage.inputs());
         if (changes.isEmpty()) {
-          out.add("stage '" + name + "' will run: its key " + p.key().substring(0, 12) + " is the same as in its last run ("
-              + last.get().state() + "), but no result is committed for it"
-              + (p.slicesDone() > 0 ? "; " + p.slicesDone() + " of " + stage.slices() + " slices are, and will be reused." : "."));
+          out.add(
+              "stage '"
+                  + name
+                  + "' will run: its key "
+                  + p.key().substring(0, 12)
+                  + " is the same as in its last run ("
+                  + last.get().state()
+                  + "), but no result is committed for it"
+                  + (p.slicesDone() > 0
+                      ? "; "
+                          + p.slicesDone()
+                          + " of "
+                          + stage.slices()
+                          + " slices are, and will be reused."
+                      : "."));
         } else {
-          out.add("stage '" + name + "' will run because, since its last run (" + last.get().state() + ", key "
-              + last.get().key().substring(0, 12) + "):");
+          out.add(
+              "stage '"
+                  + name
+                  + "' will run because, since its last run ("
+                  + last.get().state()
+                  + ", key "
+                  + last.get().key().substring(0, 12)
+                  + "):");
           changes.forEach(c -> out.add("  - " + c));
         }
         return out;
       }
       default -> {
-        out.add("stage '" + name + "' will wait for " + String.join(", ", p.waitingOn())
-            + ", which will run first; it is reused afterwards if their new outputs are byte-identical to the stored ones.");
+        out.add(
+            "stage '"
+                + name
+                + "' will wait for "
+                + String.join(", ", p.waitingOn())
+                + ", which will run first; it is reused afterwards if their new outputs are byte-identical to the stored ones.");
         if (last.isPresent()) {
           KeyComponents before = KeyComponents.fromJson(last.get().components());
           // Compare everything but the inputs, whose digests are known only after upstream runs.
           Map<String, String> sameInputs = new HashMap<>(before.inputs());
-          List<String> changes = KeyDiff.between(before, resolver.components(stage, sameInputs), stage.inputs());
+          List<String> changes =
+              KeyDiff.between(before, resolver.components(stage, sameInputs), stage.inputs());
           if (!changes.isEmpty()) {
             out.add("Its own key parts changed too, so it will run in any case:");
             changes.forEach(c -> out.add("  - " + c));

@@ -15,16 +15,29 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code reprise export}: copies a stage's committed outputs (for its current key) into a folder. */
-@Command(name = "export", mixinStandardHelpOptions = true, description = "Copies a stage's committed outputs into a folder, verifying each file.")
+/**
+ * {@code reprise export}: copies a stage's committed outputs (for its current key) into a folder.
+ */
+@Command(
+    name = "export",
+    mixinStandardHelpOptions = true,
+    description = "Copies a stage's committed outputs into a folder, verifying each file.")
 final class ExportCommand implements Callable<Integer> {
   @Parameters(paramLabel = "FILE", description = "The pipeline document (YAML).")
   Path file;
 
-  @Option(names = "--stage", required = true, paramLabel = "S", description = "The stage whose outputs to copy.")
+  @Option(
+      names = "--stage",
+      required = true,
+      paramLabel = "S",
+      description = "The stage whose outputs to copy.")
   String stageName;
 
-  @Option(names = "--to", required = true, paramLabel = "DIR", description = "Folder to copy them into (created if needed).")
+  @Option(
+      names = "--to",
+      required = true,
+      paramLabel = "DIR",
+      description = "Folder to copy them into (created if needed).")
   Path to;
 
   @Mixin StoreOptions storeOptions;
@@ -36,15 +49,31 @@ final class ExportCommand implements Callable<Integer> {
       throw new InvalidInputException(pipeline.fileName() + ": no stage named '" + stageName + "'");
     }
     try (ArtifactStore store = storeOptions.open(pipeline.store())) {
-      Planner.PlannedStage p = new Planner(store, new StageResolver(storeOptions.dataDigests())).plan(pipeline).stream()
-          .filter(x -> x.stage().name().equals(stageName)).findFirst().orElseThrow();
+      Planner.PlannedStage p =
+          new Planner(store, new StageResolver(storeOptions.dataDigests()))
+              .plan(pipeline).stream()
+                  .filter(x -> x.stage().name().equals(stageName))
+                  .findFirst()
+                  .orElseThrow();
       if (p.state() != StageState.REUSED) {
-        throw new RepriseException("stage '" + stageName + "' has no committed result for its current parameters, code and inputs"
-            + " in " + store.uri() + ": run the pipeline first ('reprise plan' shows what would run)");
+        throw new RepriseException(
+            "stage '"
+                + stageName
+                + "' has no committed result for its current parameters, code and inputs"
+                + " in "
+                + store.uri()
+                + ": run the pipeline first ('reprise plan' shows what would run)");
       }
       store.export(Location.stage(p.key()), p.manifest(), to);
-      System.out.println("Copied " + p.manifest().outputs().size() + " files of stage '" + stageName + "' (" + p.key().substring(0, 12)
-          + ") into " + to.toAbsolutePath());
+      System.out.println(
+          "Copied "
+              + p.manifest().outputs().size()
+              + " files of stage '"
+              + stageName
+              + "' ("
+              + p.key().substring(0, 12)
+              + ") into "
+              + to.toAbsolutePath());
       return 0;
     }
   }

@@ -13,12 +13,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code reprise history}: the pipeline's recorded runs, oldest first. */
-@Command(name = "history", mixinStandardHelpOptions = true, description = "Lists past runs of a pipeline recorded in the store.")
+@Command(
+    name = "history",
+    mixinStandardHelpOptions = true,
+    description = "Lists past runs of a pipeline recorded in the store.")
 final class HistoryCommand implements Callable<Integer> {
   @Parameters(paramLabel = "FILE", description = "The pipeline document (YAML).")
   Path file;
 
-  @Option(names = "--stage", paramLabel = "S", description = "Show one stage's state and key in each run.")
+  @Option(
+      names = "--stage",
+      paramLabel = "S",
+      description = "Show one stage's state and key in each run.")
   String stageName;
 
   @Mixin StoreOptions storeOptions;
@@ -38,16 +44,25 @@ final class HistoryCommand implements Callable<Integer> {
         long reused = r.stages().stream().filter(s -> s.state().equals("reused")).count();
         long failed = r.stages().stream().filter(s -> s.state().equals("failed")).count();
         double saved = r.stages().stream().mapToDouble(RunRecord.StageRun::savedSeconds).sum();
-        List<String> row = new ArrayList<>(List.of(r.started(), String.format("%.2f", r.seconds()), Long.toString(ran),
-            Long.toString(reused), Long.toString(failed), Tables.seconds(saved)));
+        List<String> row =
+            new ArrayList<>(
+                List.of(
+                    r.started(),
+                    String.format("%.2f", r.seconds()),
+                    Long.toString(ran),
+                    Long.toString(reused),
+                    Long.toString(failed),
+                    Tables.seconds(saved)));
         if (stageName != null) {
-          RunRecord.StageRun s = r.stages().stream().filter(x -> x.name().equals(stageName)).findFirst().orElse(null);
+          RunRecord.StageRun s =
+              r.stages().stream().filter(x -> x.name().equals(stageName)).findFirst().orElse(null);
           row.add(s == null ? "-" : s.state());
           row.add(s == null || s.key() == null ? "-" : s.key().substring(0, 12));
         }
         rows.add(row);
       }
-      List<String> header = new ArrayList<>(List.of("STARTED", "SECONDS", "RAN", "REUSED", "FAILED", "SAVED"));
+      List<String> header =
+          new ArrayList<>(List.of("STARTED", "SECONDS", "RAN", "REUSED", "FAILED", "SAVED"));
       if (stageName != null) {
         header.add(stageName.toUpperCase());
         header.add("KEY");

@@ -15,7 +15,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code reprise plan}: what a run would reuse and what it would compute; runs nothing. */
-@Command(name = "plan", mixinStandardHelpOptions = true, description = "Dry run: shows which stages would be reused and which would run.")
+@Command(
+    name = "plan",
+    mixinStandardHelpOptions = true,
+    description = "Dry run: shows which stages would be reused and which would run.")
 final class PlanCommand implements Callable<Integer> {
   @Parameters(paramLabel = "FILE", description = "The pipeline document (YAML).")
   Path file;
@@ -42,18 +45,31 @@ final class PlanCommand implements Callable<Integer> {
         String note =
             switch (p.state()) {
               case REUSED -> "stored, ran in " + Tables.seconds(p.manifest().seconds());
-              case RUN -> p.slicesDone() > 0 ? p.slicesDone() + "/" + p.stage().slices() + " slices already stored" : "not in the store";
-              default -> "after " + String.join(", ", p.waitingOn()) + " (reused if their outputs are unchanged)";
+              case RUN ->
+                  p.slicesDone() > 0
+                      ? p.slicesDone() + "/" + p.stage().slices() + " slices already stored"
+                      : "not in the store";
+              default ->
+                  "after "
+                      + String.join(", ", p.waitingOn())
+                      + " (reused if their outputs are unchanged)";
             };
         if (p.state() == StageState.REUSED) {
           saved += p.manifest().seconds();
         }
-        rows.add(List.of(p.stage().name(), p.stage().methodName(), what, p.key() == null ? "-" : p.key().substring(0, 12), note));
+        rows.add(
+            List.of(
+                p.stage().name(),
+                p.stage().methodName(),
+                what,
+                p.key() == null ? "-" : p.key().substring(0, 12),
+                note));
       }
       System.out.print(Tables.render(List.of("STAGE", "METHOD", "PLAN", "KEY", "NOTE"), rows));
       long reuse = plan.stream().filter(p -> p.state() == StageState.REUSED).count();
-      System.out.printf("%d of %d stages would be reused (%s of stored computation); store %s%n", reuse, plan.size(),
-          Tables.seconds(saved), store.uri());
+      System.out.printf(
+          "%d of %d stages would be reused (%s of stored computation); store %s%n",
+          reuse, plan.size(), Tables.seconds(saved), store.uri());
       return 0;
     }
   }

@@ -46,11 +46,13 @@ final class ProgressPrinter implements RunListener, AutoCloseable {
     this.totalStages = totalStages;
     this.workers = workers;
     if (terminal) {
-      ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "reprise-progress");
-        t.setDaemon(true);
-        return t;
-      });
+      ticker =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "reprise-progress");
+                t.setDaemon(true);
+                return t;
+              });
       ticker.scheduleAtFixedRate(this::redraw, 200, 200, TimeUnit.MILLISECONDS);
     } else {
       ticker = null;
@@ -60,8 +62,16 @@ final class ProgressPrinter implements RunListener, AutoCloseable {
   @Override
   public void stageStarted(String stage, String key, int slices, int slicesDone) {
     running.put(stage, new Running(slices, slicesDone));
-    line(stage + ": running " + key.substring(0, 12) + " (" + slices + " slice" + (slices == 1 ? "" : "s")
-        + (slicesDone > 0 ? ", " + slicesDone + " already committed" : "") + ")");
+    line(
+        stage
+            + ": running "
+            + key.substring(0, 12)
+            + " ("
+            + slices
+            + " slice"
+            + (slices == 1 ? "" : "s")
+            + (slicesDone > 0 ? ", " + slicesDone + " already committed" : "")
+            + ")");
   }
 
   @Override
@@ -73,7 +83,14 @@ final class ProgressPrinter implements RunListener, AutoCloseable {
     int done = r.done.incrementAndGet();
     int step = Math.max(1, r.total / 10);
     if (!terminal && (done % step == 0 || done == r.total)) {
-      line(stage + ": " + done + "/" + r.total + " slices" + eta(r).map(e -> ", about " + e + " left").orElse(""));
+      line(
+          stage
+              + ": "
+              + done
+              + "/"
+              + r.total
+              + " slices"
+              + eta(r).map(e -> ", about " + e + " left").orElse(""));
     }
   }
 
@@ -83,8 +100,12 @@ final class ProgressPrinter implements RunListener, AutoCloseable {
     stagesDone.incrementAndGet();
     String what =
         switch (o.state()) {
-          case REUSED -> "reused " + shortKey(o.key()) + " (saves " + Tables.seconds(o.savedSeconds()) + ")";
-          case RAN -> "ran in " + Tables.seconds(o.seconds()) + (o.slices() > 1 ? " (" + o.slicesRan() + "/" + o.slices() + " slices)" : "");
+          case REUSED ->
+              "reused " + shortKey(o.key()) + " (saves " + Tables.seconds(o.savedSeconds()) + ")";
+          case RAN ->
+              "ran in "
+                  + Tables.seconds(o.seconds())
+                  + (o.slices() > 1 ? " (" + o.slicesRan() + "/" + o.slices() + " slices)" : "");
           case FAILED -> "FAILED: " + o.message();
           case SKIPPED -> "skipped: " + o.message();
           default -> o.state().wireName();
@@ -120,11 +141,20 @@ final class ProgressPrinter implements RunListener, AutoCloseable {
 
   private synchronized void redraw() {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format("[%6.1fs] stages %d/%d", (System.nanoTime() - startNanos) / 1e9, stagesDone.get(), totalStages));
-    running.forEach((name, r) -> {
-      sb.append(" | ").append(name).append(' ').append(r.done.get()).append('/').append(r.total);
-      eta(r).ifPresent(e -> sb.append(" ~").append(e));
-    });
+    sb.append(
+        String.format(
+            "[%6.1fs] stages %d/%d",
+            (System.nanoTime() - startNanos) / 1e9, stagesDone.get(), totalStages));
+    running.forEach(
+        (name, r) -> {
+          sb.append(" | ")
+              .append(name)
+              .append(' ')
+              .append(r.done.get())
+              .append('/')
+              .append(r.total);
+          eta(r).ifPresent(e -> sb.append(" ~").append(e));
+        });
     String text = sb.length() > 150 ? sb.substring(0, 147) + "..." : sb.toString();
     out.print("\r\033[K" + text);
     out.flush();

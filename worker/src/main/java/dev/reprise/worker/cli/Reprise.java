@@ -2,13 +2,13 @@ package dev.reprise.worker.cli;
 
 import dev.reprise.core.RepriseException;
 import dev.reprise.core.key.CodeDigest;
-import dev.reprise.core.store.JsonCodec;
-import dev.reprise.core.store.Manifest;
-import dev.reprise.core.store.RunRecord;
 import dev.reprise.core.method.MethodRegistry;
 import dev.reprise.core.pipeline.InvalidPipelineException;
 import dev.reprise.core.pipeline.Pipeline;
 import dev.reprise.core.pipeline.PipelineParser;
+import dev.reprise.core.store.JsonCodec;
+import dev.reprise.core.store.Manifest;
+import dev.reprise.core.store.RunRecord;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
     name = "reprise",
     mixinStandardHelpOptions = true,
     versionProvider = Reprise.Version.class,
-    description = "Runs pipelines whose stages are stored under the hash of everything that can change them, so reruns reuse what is stored.",
+    description =
+        "Runs pipelines whose stages are stored under the hash of everything that can change them, so reruns reuse what is stored.",
     subcommands = {
       RunCommand.class,
       PlanCommand.class,
@@ -51,7 +52,8 @@ public final class Reprise implements Runnable {
    * @param stdout standard output, or null for System.out
    * @param stderr standard error, or null for System.err
    */
-  public static int execute(Map<String, String> env, PrintWriter stdout, PrintWriter stderr, String... args) {
+  public static int execute(
+      Map<String, String> env, PrintWriter stdout, PrintWriter stderr, String... args) {
     System.setProperty("java.awt.headless", "true");
     warmUp();
     CommandLine cl = commandLine(args);
@@ -72,7 +74,12 @@ public final class Reprise implements Runnable {
         (e, commandLine, parseResult) -> {
           PrintWriter err = commandLine.getErr();
           if (e instanceof InvalidPipelineException ip) {
-            err.println("invalid pipeline (" + ip.problems().size() + " problem" + (ip.problems().size() == 1 ? "" : "s") + "):");
+            err.println(
+                "invalid pipeline ("
+                    + ip.problems().size()
+                    + " problem"
+                    + (ip.problems().size() == 1 ? "" : "s")
+                    + "):");
             ip.problems().forEach(p -> err.println("  " + p));
           } else if (e instanceof RepriseException re) {
             err.println("reprise: " + re.getMessage());
@@ -128,7 +135,8 @@ public final class Reprise implements Runnable {
           try {
             java.lang.reflect.Constructor<?> c = sub.getDeclaredConstructor();
             c.setAccessible(true);
-            CommandLine top = new CommandLine(CommandLine.Model.CommandSpec.create().name("reprise"));
+            CommandLine top =
+                new CommandLine(CommandLine.Model.CommandSpec.create().name("reprise"));
             top.addSubcommand(args[0], new CommandLine(c.newInstance()));
             return top;
           } catch (ReflectiveOperationException e) {

@@ -9,7 +9,6 @@ import dev.reprise.core.method.MethodRegistry;
 import dev.reprise.core.pipeline.Pipeline;
 import dev.reprise.core.store.ArtifactStore;
 import dev.reprise.core.store.JsonCodec;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,17 +22,26 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code reprise run}: plan, reuse what the store has, run the rest, print a summary. */
-@Command(name = "run", mixinStandardHelpOptions = true, description = "Runs a pipeline, reusing every stage whose result is stored.")
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = "Runs a pipeline, reusing every stage whose result is stored.")
 final class RunCommand implements Callable<Integer> {
   @Parameters(paramLabel = "FILE", description = "The pipeline document (YAML).")
   Path file;
 
   @Mixin StoreOptions storeOptions;
 
-  @Option(names = "--workers", paramLabel = "N", description = "Worker threads, one slice each (default: one per core).")
+  @Option(
+      names = "--workers",
+      paramLabel = "N",
+      description = "Worker threads, one slice each (default: one per core).")
   Integer workers;
 
-  @Option(names = "--json", paramLabel = "OUT", description = "Also write the run's summary as JSON to OUT.")
+  @Option(
+      names = "--json",
+      paramLabel = "OUT",
+      description = "Also write the run's summary as JSON to OUT.")
   Path json;
 
   @Option(names = "--quiet", description = "Print only the final table.")
@@ -51,13 +59,29 @@ final class RunCommand implements Callable<Integer> {
     try (ArtifactStore store = storeOptions.open(pipeline.store())) {
       boolean terminal = System.console() != null && !quiet;
       RunSummary summary;
-      try (ProgressPrinter progress = new ProgressPrinter(quiet ? nullStream() : System.err, terminal, pipeline.stages().size(), n)) {
+      try (ProgressPrinter progress =
+          new ProgressPrinter(
+              quiet ? nullStream() : System.err, terminal, pipeline.stages().size(), n)) {
         if (!quiet) {
-          System.err.println("reprise: running " + pipeline.name() + " (" + pipeline.stages().size() + " stages) with "
-              + n + " worker" + (n == 1 ? "" : "s") + " on " + store.uri());
+          System.err.println(
+              "reprise: running "
+                  + pipeline.name()
+                  + " ("
+                  + pipeline.stages().size()
+                  + " stages) with "
+                  + n
+                  + " worker"
+                  + (n == 1 ? "" : "s")
+                  + " on "
+                  + store.uri());
         }
-        LocalExecutor executor = new LocalExecutor(store, methods, new StageResolver(storeOptions.dataDigests()));
-        summary = executor.run(pipeline, new LocalExecutor.Options(n, progress, StoreOptions.workRoot(), Duration.ofMillis(250)));
+        LocalExecutor executor =
+            new LocalExecutor(store, methods, new StageResolver(storeOptions.dataDigests()));
+        summary =
+            executor.run(
+                pipeline,
+                new LocalExecutor.Options(
+                    n, progress, StoreOptions.workRoot(), Duration.ofMillis(250)));
       }
       out.print(table(summary));
       out.println(savedLine(summary));
@@ -75,14 +99,17 @@ final class RunCommand implements Callable<Integer> {
   static String table(RunSummary s) {
     List<List<String>> rows = new ArrayList<>();
     for (StageOutcome o : s.stages()) {
-      rows.add(List.of(
-          o.name(),
-          o.state().wireName(),
-          o.slicesRan() + "/" + o.slices(),
-          o.state() == StageState.REUSED ? "-" : String.format("%.2f", o.seconds()),
-          o.key() == null ? "-" : o.key().substring(0, 12)));
+      rows.add(
+          List.of(
+              o.name(),
+              o.state().wireName(),
+              o.slicesRan() + "/" + o.slices(),
+              o.state() == StageState.REUSED ? "-" : String.format("%.2f", o.seconds()),
+              o.key() == null ? "-" : o.key().substring(0, 12)));
     }
-    StringBuilder sb = new StringBuilder(Tables.render(List.of("STAGE", "STATE", "SLICES", "SECONDS", "KEY"), rows));
+    StringBuilder sb =
+        new StringBuilder(
+            Tables.render(List.of("STAGE", "STATE", "SLICES", "SECONDS", "KEY"), rows));
     for (StageOutcome o : s.stages()) {
       if (o.state() == StageState.FAILED) {
         sb.append("\n").append(o.name()).append(" failed: ").append(o.message()).append('\n');
@@ -93,13 +120,16 @@ final class RunCommand implements Callable<Integer> {
 
   static String savedLine(RunSummary s) {
     long reused = s.stages().stream().filter(o -> o.state() == StageState.REUSED).count();
-    return String.format("%s in %s; %d of %d stages reused, saving %s of computation.",
-        s.exitCode() == 0 ? "Done" : "Failed", Tables.seconds(s.seconds()), reused, s.stages().size(),
+    return String.format(
+        "%s in %s; %d of %d stages reused, saving %s of computation.",
+        s.exitCode() == 0 ? "Done" : "Failed",
+        Tables.seconds(s.seconds()),
+        reused,
+        s.stages().size(),
         Tables.seconds(s.savedSeconds()));
   }
 
   private static PrintStream nullStream() {
     return new PrintStream(java.io.OutputStream.nullOutputStream());
   }
-
 }

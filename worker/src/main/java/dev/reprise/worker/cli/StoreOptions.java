@@ -6,11 +6,11 @@ import dev.reprise.core.store.BlobStore;
 import dev.reprise.core.store.S3DataDigest;
 import dev.reprise.core.store.S3Settings;
 import dev.reprise.core.store.Stores;
-import java.util.HashMap;
-import java.util.Map;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** The store options every command shares, and where local caches live. */
@@ -21,16 +21,28 @@ public final class StoreOptions {
   @Option(
       names = "--store",
       paramLabel = "URI",
-      description = "Store: a folder path, file:/abs/path or s3://bucket/prefix (default: the document's spec.store, else " + DEFAULT_STORE + ").")
+      description =
+          "Store: a folder path, file:/abs/path or s3://bucket/prefix (default: the document's spec.store, else "
+              + DEFAULT_STORE
+              + ").")
   String store;
 
-  @Option(names = "--s3-endpoint", paramLabel = "URL", description = "S3 endpoint (default: $REPRISE_S3_ENDPOINT).")
+  @Option(
+      names = "--s3-endpoint",
+      paramLabel = "URL",
+      description = "S3 endpoint (default: $REPRISE_S3_ENDPOINT).")
   String s3Endpoint;
 
-  @Option(names = "--s3-access-key", paramLabel = "KEY", description = "S3 access key (default: $AWS_ACCESS_KEY_ID).")
+  @Option(
+      names = "--s3-access-key",
+      paramLabel = "KEY",
+      description = "S3 access key (default: $AWS_ACCESS_KEY_ID).")
   String s3AccessKey;
 
-  @Option(names = "--s3-secret-key", paramLabel = "SECRET", description = "S3 secret key (default: $AWS_SECRET_ACCESS_KEY).")
+  @Option(
+      names = "--s3-secret-key",
+      paramLabel = "SECRET",
+      description = "S3 secret key (default: $AWS_SECRET_ACCESS_KEY).")
   String s3SecretKey;
 
   /** The environment the defaults come from: the process's, or a pod's when run in-process. */
@@ -50,7 +62,8 @@ public final class StoreOptions {
 
   public BlobStore openBlobs(String fromDocument) {
     String uri = uri(fromDocument);
-    return Stores.open(uri, uri.startsWith("s3://") ? S3Settings.fromEnvironment(environment()) : null);
+    return Stores.open(
+        uri, uri.startsWith("s3://") ? S3Settings.fromEnvironment(environment()) : null);
   }
 
   /** The S3 settings from the flags, falling back to the environment; null if none are given. */
@@ -78,7 +91,9 @@ public final class StoreOptions {
 
   public DataDigests dataDigests() {
     S3Settings s3 = s3();
-    return new DataDigests(cacheDir(baseEnvironment).resolve("data-digests.tsv"), s3 == null ? null : uri -> S3DataDigest.digest(uri, s3));
+    return new DataDigests(
+        cacheDir(baseEnvironment).resolve("data-digests.tsv"),
+        s3 == null ? null : uri -> S3DataDigest.digest(uri, s3));
   }
 
   /**

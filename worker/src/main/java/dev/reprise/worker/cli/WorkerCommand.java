@@ -26,13 +26,20 @@ import picocli.CommandLine.Spec;
  * that is already committed is not run again, so a retried pod is harmless. Exit code 2 marks the
  * user's mistake (do not retry), 1 a passing fault (retry).
  */
-@Command(name = "worker", mixinStandardHelpOptions = true, description = "Runs one phase (or one slice) of a stored task: the entry point of a Kubernetes Job's pod.")
+@Command(
+    name = "worker",
+    mixinStandardHelpOptions = true,
+    description =
+        "Runs one phase (or one slice) of a stored task: the entry point of a Kubernetes Job's pod.")
 final class WorkerCommand implements Callable<Integer> {
   @Mixin StoreOptions storeOptions;
 
   @Spec CommandSpec spec;
 
-  /** The pod's environment: the process's, unless {@link Reprise#execute(Map, PrintWriter, PrintWriter, String...)} gives one. */
+  /**
+   * The pod's environment: the process's, unless {@link Reprise#execute(Map, PrintWriter,
+   * PrintWriter, String...)} gives one.
+   */
   private Map<String, String> environment = System.getenv();
 
   void useEnvironment(Map<String, String> env) {
@@ -40,13 +47,24 @@ final class WorkerCommand implements Callable<Integer> {
     storeOptions.useEnvironment(env);
   }
 
-  @Option(names = "--key", required = true, paramLabel = "K", description = "The stage key whose task.json to run.")
+  @Option(
+      names = "--key",
+      required = true,
+      paramLabel = "K",
+      description = "The stage key whose task.json to run.")
   String key;
 
-  @Option(names = "--phase", required = true, paramLabel = "P", description = "prepare, analysis or synthesis.")
+  @Option(
+      names = "--phase",
+      required = true,
+      paramLabel = "P",
+      description = "prepare, analysis or synthesis.")
   String phaseName;
 
-  @Option(names = "--slice", paramLabel = "I", description = "Slice index for the analysis (default: $JOB_COMPLETION_INDEX).")
+  @Option(
+      names = "--slice",
+      paramLabel = "I",
+      description = "Slice index for the analysis (default: $JOB_COMPLETION_INDEX).")
   Integer slice;
 
   @Override
@@ -67,28 +85,46 @@ final class WorkerCommand implements Callable<Integer> {
     }
     MethodRegistry methods = Reprise.methods();
     try (ArtifactStore store = storeOptions.open(null)) {
-      Task task = store.readTask(key).orElseThrow(() -> new InvalidInputException("no task.json for key " + key + " in " + store.uri()));
+      Task task =
+          store
+              .readTask(key)
+              .orElseThrow(
+                  () ->
+                      new InvalidInputException(
+                          "no task.json for key " + key + " in " + store.uri()));
       PhaseRunner runner = new PhaseRunner(store, methods, StoreOptions.workRoot());
       Method method = runner.method(task);
-      Location loc = switch (phase) {
-        case PREPARE -> Location.prepare(key);
-        case ANALYSIS -> Location.slice(key, index);
-        case SYNTHESIS -> Location.stage(key);
-      };
-      String what = "stage '" + task.stage() + "' (" + method.spec().name() + "), " + loc.describe();
+      Location loc =
+          switch (phase) {
+            case PREPARE -> Location.prepare(key);
+            case ANALYSIS -> Location.slice(key, index);
+            case SYNTHESIS -> Location.stage(key);
+          };
+      String what =
+          "stage '" + task.stage() + "' (" + method.spec().name() + "), " + loc.describe();
       Optional<Manifest> done = store.manifest(loc);
       if (done.isPresent() && store.verify(loc, done.get()).isEmpty()) {
         out.println("reprise worker: " + what + " is already committed; nothing to do");
       } else {
         Instant started = Instant.now();
         out.println("reprise worker: running " + what);
-        Manifest m = runner.run(task, phase, index, (where, message) -> out.println(where + ": " + message));
-        out.printf("reprise worker: committed %s (%d files) in %.2f s%n", what, m.outputs().size(),
+        Manifest m =
+            runner.run(task, phase, index, (where, message) -> out.println(where + ": " + message));
+        out.printf(
+            "reprise worker: committed %s (%d files) in %.2f s%n",
+            what,
+            m.outputs().size(),
             (Instant.now().toEpochMilli() - started.toEpochMilli()) / 1000.0);
       }
       if (phase == Phase.ANALYSIS && !method.spec().has(Phase.SYNTHESIS)) {
-        runner.finishWithoutSynthesis(task, Instant.now(), null)
-            .ifPresent(m -> out.println("reprise worker: all slices committed; stage " + key.substring(0, 12) + " committed"));
+        runner
+            .finishWithoutSynthesis(task, Instant.now(), null)
+            .ifPresent(
+                m ->
+                    out.println(
+                        "reprise worker: all slices committed; stage "
+                            + key.substring(0, 12)
+                            + " committed"));
       }
       out.flush();
       return 0;
@@ -98,7 +134,8 @@ final class WorkerCommand implements Callable<Integer> {
   private int indexFromEnvironment() {
     String env = environment.get("JOB_COMPLETION_INDEX");
     if (env == null || env.isBlank()) {
-      throw new InvalidInputException("--phase analysis needs --slice or the JOB_COMPLETION_INDEX environment variable");
+      throw new InvalidInputException(
+          "--phase analysis needs --slice or the JOB_COMPLETION_INDEX environment variable");
     }
     try {
       return Integer.parseInt(env.trim());

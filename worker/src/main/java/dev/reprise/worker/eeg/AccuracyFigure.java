@@ -44,10 +44,20 @@ public final class AccuracyFigure {
    * @param chance chance level per time, percent
    * @param shades significant clusters
    */
-  public record Data(String title, double[] times, double[] mean, double[] sem, double[] chance,
-      List<Shade> shades, int subjects) {}
+  public record Data(
+      String title,
+      double[] times,
+      double[] mean,
+      double[] sem,
+      double[] chance,
+      List<Shade> shades,
+      int subjects) {}
 
-  enum Anchor { START, MIDDLE, END }
+  enum Anchor {
+    START,
+    MIDDLE,
+    END
+  }
 
   /** What the figure is drawn on. Coordinates are pixels from the top left. */
   interface Canvas {
@@ -57,7 +67,14 @@ public final class AccuracyFigure {
 
     void polyline(double[] xs, double[] ys, Color stroke, double width, boolean dashed);
 
-    void text(double x, double y, String text, double size, boolean bold, Anchor anchor, boolean vertical);
+    void text(
+        double x,
+        double y,
+        String text,
+        double size,
+        boolean bold,
+        Anchor anchor,
+        boolean vertical);
 
     double textWidth(String text, double size);
   }
@@ -68,7 +85,8 @@ public final class AccuracyFigure {
     BufferedImage img = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = img.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+    g.setRenderingHint(
+        RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
     g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
     g.setColor(Color.WHITE);
     g.fillRect(0, 0, WIDTH, HEIGHT);
@@ -149,7 +167,12 @@ public final class AccuracyFigure {
     c.polyline(xs, chance, CHANCE, 1.6, true);
     c.polygon(bandX, band, BAND, 0.35);
     c.polyline(xs, mean, MEAN, 2.6, false);
-    c.polyline(new double[] {LEFT, LEFT, LEFT + pw}, new double[] {TOP, TOP + ph, TOP + ph}, TEXT, 1.4, false);
+    c.polyline(
+        new double[] {LEFT, LEFT, LEFT + pw},
+        new double[] {TOP, TOP + ph, TOP + ph},
+        TEXT,
+        1.4,
+        false);
 
     c.text(LEFT + pw / 2, HEIGHT - 22, "Time (s)", 17, false, Anchor.MIDDLE, false);
     c.text(32, TOP + ph / 2, "Decoding accuracy (%)", 17, false, Anchor.MIDDLE, true);
@@ -170,8 +193,12 @@ public final class AccuracyFigure {
     double bx = LEFT + pw - boxW - 12;
     double by = TOP + 12;
     c.rect(bx, by, boxW, boxH, Color.WHITE, 0.9);
-    c.polyline(new double[] {bx, bx + boxW, bx + boxW, bx, bx}, new double[] {by, by, by + boxH, by + boxH, by},
-        new Color(0xBBBBBB), 1, false);
+    c.polyline(
+        new double[] {bx, bx + boxW, bx + boxW, bx, bx},
+        new double[] {by, by, by + boxH, by + boxH, by},
+        new Color(0xBBBBBB),
+        1,
+        false);
     for (int i = 0; i < labels.size(); i++) {
       double y = by + 20 + 24 * i;
       double sx = bx + 12;
@@ -212,7 +239,10 @@ public final class AccuracyFigure {
     return s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
   }
 
-  /** Tick values at a "nice" step (1, 2 or 5 × 10^k) covering [lo, hi] with about {@code target} ticks. */
+  /**
+   * Tick values at a "nice" step (1, 2 or 5 × 10^k) covering [lo, hi] with about {@code target}
+   * ticks.
+   */
   static double[] ticks(double lo, double hi, int target) {
     double raw = (hi - lo) / Math.max(1, target - 1);
     double mag = Math.pow(10, Math.floor(Math.log10(raw)));
@@ -263,14 +293,28 @@ public final class AccuracyFigure {
         p.lineTo(xs[i], ys[i]);
       }
       g.setColor(stroke);
-      g.setStroke(dashed
-          ? new BasicStroke((float) width, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10, new float[] {8, 6}, 0)
-          : new BasicStroke((float) width, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+      g.setStroke(
+          dashed
+              ? new BasicStroke(
+                  (float) width,
+                  BasicStroke.CAP_BUTT,
+                  BasicStroke.JOIN_ROUND,
+                  10,
+                  new float[] {8, 6},
+                  0)
+              : new BasicStroke((float) width, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
       g.draw(p);
     }
 
     @Override
-    public void text(double x, double y, String text, double size, boolean bold, Anchor anchor, boolean vertical) {
+    public void text(
+        double x,
+        double y,
+        String text,
+        double size,
+        boolean bold,
+        Anchor anchor,
+        boolean vertical) {
       Font f = new Font(FONT, bold ? Font.BOLD : Font.PLAIN, 1).deriveFont((float) size);
       g.setFont(f);
       g.setColor(TEXT);
@@ -298,10 +342,19 @@ public final class AccuracyFigure {
         new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics();
 
     SvgCanvas() {
-      sb.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(WIDTH).append("\" height=\"")
-          .append(HEIGHT).append("\" viewBox=\"0 0 ").append(WIDTH).append(' ').append(HEIGHT)
+      sb.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"")
+          .append(WIDTH)
+          .append("\" height=\"")
+          .append(HEIGHT)
+          .append("\" viewBox=\"0 0 ")
+          .append(WIDTH)
+          .append(' ')
+          .append(HEIGHT)
           .append("\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n");
-      sb.append("<rect x=\"0\" y=\"0\" width=\"").append(WIDTH).append("\" height=\"").append(HEIGHT)
+      sb.append("<rect x=\"0\" y=\"0\" width=\"")
+          .append(WIDTH)
+          .append("\" height=\"")
+          .append(HEIGHT)
           .append("\" fill=\"#ffffff\"/>\n");
     }
 
@@ -328,46 +381,90 @@ public final class AccuracyFigure {
 
     @Override
     public void rect(double x, double y, double w, double h, Color fill, double opacity) {
-      sb.append("<rect x=\"").append(f(x)).append("\" y=\"").append(f(y)).append("\" width=\"").append(f(w))
-          .append("\" height=\"").append(f(h)).append("\" fill=\"").append(hex(fill))
-          .append("\" fill-opacity=\"").append(f(opacity)).append("\"/>\n");
+      sb.append("<rect x=\"")
+          .append(f(x))
+          .append("\" y=\"")
+          .append(f(y))
+          .append("\" width=\"")
+          .append(f(w))
+          .append("\" height=\"")
+          .append(f(h))
+          .append("\" fill=\"")
+          .append(hex(fill))
+          .append("\" fill-opacity=\"")
+          .append(f(opacity))
+          .append("\"/>\n");
     }
 
     @Override
     public void polygon(double[] xs, double[] ys, Color fill, double opacity) {
-      sb.append("<polygon points=\"").append(points(xs, ys)).append("\" fill=\"").append(hex(fill))
-          .append("\" fill-opacity=\"").append(f(opacity)).append("\" stroke=\"none\"/>\n");
+      sb.append("<polygon points=\"")
+          .append(points(xs, ys))
+          .append("\" fill=\"")
+          .append(hex(fill))
+          .append("\" fill-opacity=\"")
+          .append(f(opacity))
+          .append("\" stroke=\"none\"/>\n");
     }
 
     @Override
     public void polyline(double[] xs, double[] ys, Color stroke, double width, boolean dashed) {
-      sb.append("<polyline points=\"").append(points(xs, ys)).append("\" fill=\"none\" stroke=\"")
-          .append(hex(stroke)).append("\" stroke-width=\"").append(f(width))
-          .append("\" stroke-linejoin=\"round\"").append(dashed ? " stroke-dasharray=\"8,6\"" : "")
+      sb.append("<polyline points=\"")
+          .append(points(xs, ys))
+          .append("\" fill=\"none\" stroke=\"")
+          .append(hex(stroke))
+          .append("\" stroke-width=\"")
+          .append(f(width))
+          .append("\" stroke-linejoin=\"round\"")
+          .append(dashed ? " stroke-dasharray=\"8,6\"" : "")
           .append("/>\n");
     }
 
     @Override
-    public void text(double x, double y, String text, double size, boolean bold, Anchor anchor, boolean vertical) {
-      String a = switch (anchor) {
-        case START -> "start";
-        case MIDDLE -> "middle";
-        case END -> "end";
-      };
-      sb.append("<text x=\"").append(f(x)).append("\" y=\"").append(f(y)).append("\" font-size=\"").append(f(size))
-          .append("\" fill=\"").append(hex(TEXT)).append("\" text-anchor=\"").append(a).append('"')
+    public void text(
+        double x,
+        double y,
+        String text,
+        double size,
+        boolean bold,
+        Anchor anchor,
+        boolean vertical) {
+      String a =
+          switch (anchor) {
+            case START -> "start";
+            case MIDDLE -> "middle";
+            case END -> "end";
+          };
+      sb.append("<text x=\"")
+          .append(f(x))
+          .append("\" y=\"")
+          .append(f(y))
+          .append("\" font-size=\"")
+          .append(f(size))
+          .append("\" fill=\"")
+          .append(hex(TEXT))
+          .append("\" text-anchor=\"")
+          .append(a)
+          .append('"')
           .append(bold ? " font-weight=\"bold\"" : "")
           .append(vertical ? " transform=\"rotate(-90 " + f(x) + " " + f(y) + ")\"" : "")
-          .append('>').append(escape(text)).append("</text>\n");
+          .append('>')
+          .append(escape(text))
+          .append("</text>\n");
     }
 
     @Override
     public double textWidth(String text, double size) {
-      return metrics.getFontMetrics(new Font(FONT, Font.PLAIN, 1).deriveFont((float) size)).stringWidth(text);
+      return metrics
+          .getFontMetrics(new Font(FONT, Font.PLAIN, 1).deriveFont((float) size))
+          .stringWidth(text);
     }
   }
 
   static String escape(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;");
   }
 }

@@ -26,12 +26,13 @@ public final class ClusterTest {
    * @param permutations the size of the null distribution, the observed labelling included
    * @param exact whether every sign flip was enumerated
    */
-  public record Result(double[] t, double threshold, List<Cluster> clusters, int permutations, boolean exact) {}
+  public record Result(
+      double[] t, double threshold, List<Cluster> clusters, int permutations, boolean exact) {}
 
   /**
    * One-sample t per column of {@code x} (observations × times): {@code t = mean / (sd / sqrt(n))}
-   * with the unbiased (n − 1) standard deviation. Throws {@link StageFailedException} when a
-   * column has zero variance (t undefined).
+   * with the unbiased (n − 1) standard deviation. Throws {@link StageFailedException} when a column
+   * has zero variance (t undefined).
    */
   public static double[] tStatistic(double[][] x) {
     int n = x.length;
@@ -54,8 +55,13 @@ public final class ClusterTest {
       double var = ss / (n - 1);
       if (!(var > 0)) {
         throw new StageFailedException(
-            "the t statistic is undefined at time index " + j + ": all " + n
-                + " observations are equal (" + x[0][j] + ")");
+            "the t statistic is undefined at time index "
+                + j
+                + ": all "
+                + n
+                + " observations are equal ("
+                + x[0][j]
+                + ")");
       }
       t[j] = mean / Math.sqrt(var / n);
     }
@@ -65,16 +71,16 @@ public final class ClusterTest {
   /**
    * Runs the test on {@code x} (observations × times, not modified).
    *
-   * <p>Clusters are maximal runs of adjacent time points with {@code t > threshold} (tail 1), {@code
-   * t < threshold} (tail −1; pass a negative threshold) or either {@code t > |threshold|} or {@code
-   * t < −|threshold|} (tail 0, each sign clustered separately). A cluster's mass is the sum of its t
-   * values. The null distribution holds, for each sign flip of the observations' rows, the most
-   * extreme cluster mass (0 when a flip gives no cluster), plus the observed maximum. p = the
-   * fraction of the null at least as extreme as the cluster's mass ({@code H0 >= mass}, {@code
-   * H0 <= mass}, {@code |H0| >= |mass|} for tails 1, −1, 0).
+   * <p>Clusters are maximal runs of adjacent time points with {@code t > threshold} (tail 1),
+   * {@code t < threshold} (tail −1; pass a negative threshold) or either {@code t > |threshold|} or
+   * {@code t < −|threshold|} (tail 0, each sign clustered separately). A cluster's mass is the sum
+   * of its t values. The null distribution holds, for each sign flip of the observations' rows, the
+   * most extreme cluster mass (0 when a flip gives no cluster), plus the observed maximum. p = the
+   * fraction of the null at least as extreme as the cluster's mass ({@code H0 >= mass}, {@code H0
+   * <= mass}, {@code |H0| >= |mass|} for tails 1, −1, 0).
    *
-   * <p>Sign patterns are MNE's: with {@code m = n − [tail = 0]} free observations, pattern {@code k}
-   * in {@code 1 .. 2^m − 1} keeps observation i where bit i of k is 1 and flips it where it is 0
+   * <p>Sign patterns are MNE's: with {@code m = n − [tail = 0]} free observations, pattern {@code
+   * k} in {@code 1 .. 2^m − 1} keeps observation i where bit i of k is 1 and flips it where it is 0
    * (for tail 0 the first observation is always flipped; a global flip maps |mass| to itself). When
    * {@code 2^m <= permutations} every pattern is used (an exact test, {@code 2^m} null values);
    * otherwise {@code permutations − 1} distinct patterns are drawn with {@code new Random(seed)}.
@@ -222,7 +228,8 @@ public final class ClusterTest {
    * unflipped pattern reproduces the observed masses exactly (ties count in p). {@code t} is
    * scratch space, overwritten.
    */
-  private static double maxMass(double[][] x, boolean[] flip, double threshold, int tail, double[] t) {
+  private static double maxMass(
+      double[][] x, boolean[] flip, double threshold, int tail, double[] t) {
     int n = x.length;
     for (int j = 0; j < t.length; j++) {
       double mean = 0;

@@ -22,10 +22,11 @@ import java.util.List;
  * slice {@code i} computes the contiguous units {@link SliceRange#of} gives it and writes {@link
  * SliceParts}; the synthesis assembles {@code accuracy.npy} (subjects x times), {@code times.npy}
  * (seconds; with {@code window = w}, output time {@code t} averages samples {@code [t, t+w)} and is
- * reported at the window centre {@code tmin + (t + (w-1)/2) / sfreq}), {@code subjects.json}, {@code classes.json}, and
- * with {@code generalize} {@code generalization.npy} (subjects x train time x test time, whose
- * diagonal is {@code accuracy.npy}). Subject {@code s} (index in sorted name order) draws from the
- * stream {@code DecodeSettings.stream(seed, s)}, so the result does not depend on the slice count.
+ * reported at the window centre {@code tmin + (t + (w-1)/2) / sfreq}), {@code subjects.json},
+ * {@code classes.json}, and with {@code generalize} {@code generalization.npy} (subjects x train
+ * time x test time, whose diagonal is {@code accuracy.npy}). Subject {@code s} (index in sorted
+ * name order) draws from the stream {@code DecodeSettings.stream(seed, s)}, so the result does not
+ * depend on the slice count.
  */
 public final class DecodeMethod implements Method {
   static final String NAME = "eeg.decode";
@@ -33,19 +34,29 @@ public final class DecodeMethod implements Method {
 
   @Override
   public MethodSpec spec() {
-    MethodSpec.Builder b = MethodSpec.builder(NAME)
-        .description("Time-resolved decoding: per subject and time point, stratified k-fold x"
-            + " repeats cross-validated accuracy of shrinkage LDA or a linear SVM")
-        .input("epochs", "an epochs folder (info.json, <subject>/X.npy, <subject>/y.npy)")
-        .output("accuracy.npy", "subjects x times, float64: mean held-out accuracy")
-        .output("times.npy", "seconds of each accuracy column (window centre), float64")
-        .output("subjects.json", "subject names in row order")
-        .output("classes.json", "class names (their number sets chance for eeg.stats)")
-        .output("generalization.npy", "with generalize: subjects x train time x test time")
-        .phases(Phase.ANALYSIS, Phase.SYNTHESIS)
-        .helpers(DecodeSettings.class, SubjectDecoder.class, SliceParts.class, Folds.class,
-            Standardizer.class, Lda.class, LinearSvm.class, LinearClassifier.class, Epochs.class)
-        .defaultSlices(1);
+    MethodSpec.Builder b =
+        MethodSpec.builder(NAME)
+            .description(
+                "Time-resolved decoding: per subject and time point, stratified k-fold x"
+                    + " repeats cross-validated accuracy of shrinkage LDA or a linear SVM")
+            .input("epochs", "an epochs folder (info.json, <subject>/X.npy, <subject>/y.npy)")
+            .output("accuracy.npy", "subjects x times, float64: mean held-out accuracy")
+            .output("times.npy", "seconds of each accuracy column (window centre), float64")
+            .output("subjects.json", "subject names in row order")
+            .output("classes.json", "class names (their number sets chance for eeg.stats)")
+            .output("generalization.npy", "with generalize: subjects x train time x test time")
+            .phases(Phase.ANALYSIS, Phase.SYNTHESIS)
+            .helpers(
+                DecodeSettings.class,
+                SubjectDecoder.class,
+                SliceParts.class,
+                Folds.class,
+                Standardizer.class,
+                Lda.class,
+                LinearSvm.class,
+                LinearClassifier.class,
+                Epochs.class)
+            .defaultSlices(1);
     for (ParamSpec p : DecodeSettings.params(true)) {
       b.param(p);
     }
@@ -75,14 +86,23 @@ public final class DecodeMethod implements Method {
       }
       SliceRange times = SliceRange.of(u % chunks, chunks, decoder.times());
       int[] y = decoder.labels();
-      decoder.decode(y, DecodeSettings.stream(settings.seed(), s), times.start(), times.end(),
-          acc, gen);
-      parts.add(new SliceParts.Unit(s, subjects.get(s), times.start(), times.end(),
-          decoder.times()), acc, times.size(), gen, times.size() * decoder.times());
+      decoder.decode(
+          y, DecodeSettings.stream(settings.seed(), s), times.start(), times.end(), acc, gen);
+      parts.add(
+          new SliceParts.Unit(s, subjects.get(s), times.start(), times.end(), decoder.times()),
+          acc,
+          times.size(),
+          gen,
+          times.size() * decoder.times());
       if (decoder.nonConverged() > 0) {
-        ctx.log("subject " + subjects.get(s) + ": " + decoder.nonConverged()
-            + " SVM fits stopped at " + DecodeSettings.SVM_MAX_ITER
-            + " Newton iterations");
+        ctx.log(
+            "subject "
+                + subjects.get(s)
+                + ": "
+                + decoder.nonConverged()
+                + " SVM fits stopped at "
+                + DecodeSettings.SVM_MAX_ITER
+                + " Newton iterations");
       }
       ctx.progress((u - units.start() + 1.0) / units.size());
     }
@@ -112,14 +132,25 @@ public final class DecodeMethod implements Method {
           done = new boolean[n * times];
         }
         if (u.times() != times) {
-          throw new InvalidInputException("subject " + u.name() + " has " + u.times()
-              + " output times, others have " + times + ": every subject needs the same epoch length");
+          throw new InvalidInputException(
+              "subject "
+                  + u.name()
+                  + " has "
+                  + u.times()
+                  + " output times, others have "
+                  + times
+                  + ": every subject needs the same epoch length");
         }
         for (int t = u.start(); t < u.end(); t++) {
           int at = u.subject() * times + t;
           if (done[at]) {
-            throw new StageFailedException(ctx.slice(i).describe() + ": subject " + u.name()
-                + ", time " + t + " computed twice");
+            throw new StageFailedException(
+                ctx.slice(i).describe()
+                    + ": subject "
+                    + u.name()
+                    + ", time "
+                    + t
+                    + " computed twice");
           }
           done[at] = true;
           acc[at] = part.values()[v++];
@@ -135,18 +166,18 @@ public final class DecodeMethod implements Method {
     }
     for (int i = 0; i < done.length; i++) {
       if (!done[i]) {
-        throw new StageFailedException("no slice holds subject " + subjects.get(i / times)
-            + ", time " + (i % times));
+        throw new StageFailedException(
+            "no slice holds subject " + subjects.get(i / times) + ", time " + (i % times));
       }
     }
     Npy.write(ctx.out().resolve("accuracy.npy"), NpyArray.ofDoubles(acc, n, times));
-    Npy.write(ctx.out().resolve("times.npy"),
+    Npy.write(
+        ctx.out().resolve("times.npy"),
         NpyArray.ofDoubles(outputTimes(info, settings.window(), times), times));
     Files.write(ctx.out().resolve("subjects.json"), JSON.writeValueAsBytes(subjects));
     Files.write(ctx.out().resolve("classes.json"), JSON.writeValueAsBytes(info.classes()));
     if (gen != null) {
-      Npy.write(ctx.out().resolve("generalization.npy"),
-          NpyArray.ofDoubles(gen, n, times, times));
+      Npy.write(ctx.out().resolve("generalization.npy"), NpyArray.ofDoubles(gen, n, times, times));
     }
   }
 

@@ -25,23 +25,36 @@ record DecodeSettings(
   /** The parameter declarations; {@code withGeneralize} adds {@code generalize}. */
   static List<ParamSpec> params(boolean withGeneralize) {
     List<ParamSpec> out = new ArrayList<>();
-    out.add(ParamSpec.string("classifier", "lda").oneOf("lda", "svm")
-        .doc("lda: shrinkage LDA as LinearDiscriminantAnalysis(solver='lsqr', shrinkage='auto');"
-            + " svm: LinearSVC (squared hinge, L2, one-vs-rest)"));
-    out.add(ParamSpec.number("C", 1.0).min(Double.MIN_VALUE)
-        .doc("inverse regularisation strength of the svm (> 0)"));
+    out.add(
+        ParamSpec.string("classifier", "lda")
+            .oneOf("lda", "svm")
+            .doc(
+                "lda: shrinkage LDA as LinearDiscriminantAnalysis(solver='lsqr', shrinkage='auto');"
+                    + " svm: LinearSVC (squared hinge, L2, one-vs-rest)"));
+    out.add(
+        ParamSpec.number("C", 1.0)
+            .min(Double.MIN_VALUE)
+            .doc("inverse regularisation strength of the svm (> 0)"));
     out.add(ParamSpec.integer("folds", 5).range(2, 100).doc("stratified folds per repeat"));
     out.add(ParamSpec.integer("repeats", 10).min(1).doc("repeats of the k-fold, each reshuffled"));
-    out.add(ParamSpec.integer("seed", 0).doc("seed of every shuffle (folds, pseudo-trials, labels)"));
-    out.add(ParamSpec.integer("pseudoTrials", 1).min(1)
-        .doc("k > 1: within each fold, average each class's trials in random groups of about k"
-            + " (training and test sets separately) before fitting and scoring"));
-    out.add(ParamSpec.integer("window", 1).min(1)
-        .doc("w > 1: features at output time t are the channel means over samples [t, t+w);"
-            + " times.npy gives the window centre"));
+    out.add(
+        ParamSpec.integer("seed", 0).doc("seed of every shuffle (folds, pseudo-trials, labels)"));
+    out.add(
+        ParamSpec.integer("pseudoTrials", 1)
+            .min(1)
+            .doc(
+                "k > 1: within each fold, average each class's trials in random groups of about k"
+                    + " (training and test sets separately) before fitting and scoring"));
+    out.add(
+        ParamSpec.integer("window", 1)
+            .min(1)
+            .doc(
+                "w > 1: features at output time t are the channel means over samples [t, t+w);"
+                    + " times.npy gives the window centre"));
     if (withGeneralize) {
-      out.add(ParamSpec.bool("generalize", false)
-          .doc("train at each time, test at every time: also writes generalization.npy"));
+      out.add(
+          ParamSpec.bool("generalize", false)
+              .doc("train at each time, test at every time: also writes generalization.npy"));
     }
     return out;
   }

@@ -71,7 +71,8 @@ public final class Epochs {
       }
       return new Info(sfreq.doubleValue(), tmin.doubleValue(), channels, classes);
     } catch (IOException | ClassCastException e) {
-      throw new InvalidInputException(in.describe() + ": unreadable info.json: " + e.getMessage(), e);
+      throw new InvalidInputException(
+          in.describe() + ": unreadable info.json: " + e.getMessage(), e);
     }
   }
 
@@ -97,31 +98,47 @@ public final class Epochs {
       x = Npy.read(in.path(subject + "/X.npy"));
       y = Npy.read(in.path(subject + "/y.npy"));
     } catch (IOException e) {
-      throw new InvalidInputException(in.describe() + ": subject " + subject + ": " + e.getMessage(), e);
+      throw new InvalidInputException(
+          in.describe() + ": subject " + subject + ": " + e.getMessage(), e);
     }
     if (x.ndim() != 3) {
       throw new InvalidInputException(
-          in.describe() + ": subject " + subject + ": X.npy must be trials × channels × times, has "
-              + x.ndim() + " dimensions");
+          in.describe()
+              + ": subject "
+              + subject
+              + ": X.npy must be trials × channels × times, has "
+              + x.ndim()
+              + " dimensions");
     }
     int trials = x.dim(0);
     int channels = x.dim(1);
     int times = x.dim(2);
     if (y.ndim() != 1 || y.dim(0) != trials) {
       throw new InvalidInputException(
-          in.describe() + ": subject " + subject + ": y.npy must hold one label per trial ("
-              + trials + "), has shape " + java.util.Arrays.toString(y.shape()));
+          in.describe()
+              + ": subject "
+              + subject
+              + ": y.npy must hold one label per trial ("
+              + trials
+              + "), has shape "
+              + java.util.Arrays.toString(y.shape()));
     }
     if (channels != info.channels().size()) {
       throw new InvalidInputException(
-          in.describe() + ": subject " + subject + ": X.npy has " + channels
-              + " channels, info.json lists " + info.channels().size());
+          in.describe()
+              + ": subject "
+              + subject
+              + ": X.npy has "
+              + channels
+              + " channels, info.json lists "
+              + info.channels().size());
     }
     int[] labels;
     try {
       labels = y.ints();
     } catch (IllegalArgumentException e) {
-      throw new InvalidInputException(in.describe() + ": subject " + subject + ": y.npy: " + e.getMessage());
+      throw new InvalidInputException(
+          in.describe() + ": subject " + subject + ": y.npy: " + e.getMessage());
     }
     Subject s = new Subject(subject, x.doubles(), trials, channels, times, labels);
     check(s, info, in.describe());
@@ -135,8 +152,14 @@ public final class Epochs {
   public static void check(Subject s, Info info, String where) {
     String subject = s.name();
     if (s.channels() != info.channels().size()) {
-      throw new InvalidInputException(where + ": subject " + subject + ": X has " + s.channels()
-          + " channels, info lists " + info.channels().size());
+      throw new InvalidInputException(
+          where
+              + ": subject "
+              + subject
+              + ": X has "
+              + s.channels()
+              + " channels, info lists "
+              + info.channels().size());
     }
     int[] labels = s.y();
     int trials = s.trials();
@@ -144,8 +167,16 @@ public final class Epochs {
     for (int t = 0; t < trials; t++) {
       if (labels[t] < 0 || labels[t] >= info.classes().size()) {
         throw new InvalidInputException(
-            where + ": subject " + subject + ", trial " + t + ": label " + labels[t]
-                + " is not a class index (0.." + (info.classes().size() - 1) + ")");
+            where
+                + ": subject "
+                + subject
+                + ", trial "
+                + t
+                + ": label "
+                + labels[t]
+                + " is not a class index (0.."
+                + (info.classes().size() - 1)
+                + ")");
       }
     }
     double[] data = s.x();
@@ -155,8 +186,16 @@ public final class Epochs {
         int trial = i / perTrial;
         int channel = (i % perTrial) / times;
         throw new InvalidInputException(
-            where + ": subject " + subject + ", trial " + trial + ", channel "
-                + info.channels().get(channel) + ": value " + data[i] + " is not finite");
+            where
+                + ": subject "
+                + subject
+                + ", trial "
+                + trial
+                + ", channel "
+                + info.channels().get(channel)
+                + ": value "
+                + data[i]
+                + " is not finite");
       }
     }
   }
@@ -168,7 +207,8 @@ public final class Epochs {
       String text = new String(head, java.nio.charset.StandardCharsets.ISO_8859_1);
       return text.contains("'descr': '<f4'") || text.contains("'descr': '>f4'");
     } catch (IOException e) {
-      throw new InvalidInputException(in.describe() + ": subject " + subject + ": " + e.getMessage(), e);
+      throw new InvalidInputException(
+          in.describe() + ": subject " + subject + ": " + e.getMessage(), e);
     }
   }
 
@@ -177,7 +217,9 @@ public final class Epochs {
     Files.write(out.resolve("info.json"), JSON.writeValueAsBytes(info.toJson()));
   }
 
-  /** Writes {@code <subject>/X.npy} (float32 if asked, else float64) and {@code <subject>/y.npy}. */
+  /**
+   * Writes {@code <subject>/X.npy} (float32 if asked, else float64) and {@code <subject>/y.npy}.
+   */
   public static void writeSubject(Path out, Subject s, boolean float32) throws IOException {
     Path dir = Files.createDirectories(out.resolve(s.name()));
     NpyArray x =

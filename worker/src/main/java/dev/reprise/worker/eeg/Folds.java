@@ -13,17 +13,17 @@ final class Folds {
 
   /**
    * Fills {@code foldOf[i]} (for each of the {@code labels.length} trials) with its test fold in
-   * {@code 0..folds-1}. Labels are class indices {@code 0..classes-1}; every class that occurs
-   * must have at least {@code folds} trials. Draws from {@code rng}.
+   * {@code 0..folds-1}. Labels are class indices {@code 0..classes-1}; every class that occurs must
+   * have at least {@code folds} trials. Draws from {@code rng}.
    *
    * @param what names the data in error messages (e.g. "subject S01")
    */
-  static void assign(int[] labels, int classes, int folds, SplittableRandom rng, int[] foldOf,
-      String what) {
+  static void assign(
+      int[] labels, int classes, int folds, SplittableRandom rng, int[] foldOf, String what) {
     int n = labels.length;
     if (foldOf.length != n || folds < 2) {
-      throw new IllegalArgumentException("foldOf has " + foldOf.length + " entries for " + n
-          + " trials, folds " + folds);
+      throw new IllegalArgumentException(
+          "foldOf has " + foldOf.length + " entries for " + n + " trials, folds " + folds);
     }
     int[] count = new int[classes];
     for (int label : labels) {
@@ -31,8 +31,15 @@ final class Folds {
     }
     for (int k = 0; k < classes; k++) {
       if (count[k] > 0 && count[k] < folds) {
-        throw new InvalidInputException(what + ": class " + k + " has " + count[k]
-            + " trials, fewer than the " + folds + " folds");
+        throw new InvalidInputException(
+            what
+                + ": class "
+                + k
+                + " has "
+                + count[k]
+                + " trials, fewer than the "
+                + folds
+                + " folds");
       }
     }
     int[] members = new int[n];

@@ -13,8 +13,8 @@ import org.ejml.interfaces.linsol.LinearSolverDense;
  * mean and population std ({@code Z = (X_k - m_k) / s}), take {@code S = Z'Z / n_k}, shrink it with
  * the Ledoit–Wolf coefficient {@code a} to {@code (1-a) S + a mu I} ({@code mu = tr(S)/p}), rescale
  * to {@code diag(s) S_a diag(s)}, and pool {@code Sigma = sum_k pi_k diag(s) S_a diag(s)} with
- * priors {@code pi_k = n_k / n}. Then {@code coef_k = Sigma^-1 m_k} and {@code b_k = -m_k . coef_k /
- * 2 + log pi_k}; for two classes the single row is {@code coef_1 - coef_0}, {@code b_1 - b_0}.
+ * priors {@code pi_k = n_k / n}. Then {@code coef_k = Sigma^-1 m_k} and {@code b_k = -m_k . coef_k
+ * / 2 + log pi_k}; for two classes the single row is {@code coef_1 - coef_0}, {@code b_1 - b_0}.
  *
  * <p>Ledoit–Wolf (scikit-learn's {@code ledoit_wolf_shrinkage}, on the centred {@code Z}): {@code
  * beta = (sum_i |z_i|^4 / n - |S|_F^2) / (p n)}, {@code delta = |S - mu I|_F^2 / p}, {@code a =
@@ -63,10 +63,20 @@ final class Lda implements LinearClassifier {
 
   @Override
   public void fit(double[] x, int n, int p, int[] y, int classes) {
-    if (n > maxN || p > maxP || classes > maxK || classes < 2 || x.length < n * p
-        || y.length < n) {
-      throw new IllegalArgumentException("LDA sized " + maxN + " x " + maxP + " x " + maxK
-          + " got " + n + " x " + p + " x " + classes);
+    if (n > maxN || p > maxP || classes > maxK || classes < 2 || x.length < n * p || y.length < n) {
+      throw new IllegalArgumentException(
+          "LDA sized "
+              + maxN
+              + " x "
+              + maxP
+              + " x "
+              + maxK
+              + " got "
+              + n
+              + " x "
+              + p
+              + " x "
+              + classes);
     }
     java.util.Arrays.fill(count, 0, classes, 0);
     java.util.Arrays.fill(means, 0, classes * p, 0.0);

@@ -3,15 +3,14 @@ package dev.reprise.worker.eeg;
 /**
  * A linear classifier fitted in place: after {@link #fit}, {@link #coef()} holds {@link #rows()}
  * rows of {@code p} weights and {@link #intercept()} one value per row, as scikit-learn's {@code
- * coef_} and {@code intercept_}: one row for two classes (decision {@code > 0} means class 1),
- * one row per class otherwise (the largest decision wins). Instances reuse their buffers and are
- * not thread-safe.
+ * coef_} and {@code intercept_}: one row for two classes (decision {@code > 0} means class 1), one
+ * row per class otherwise (the largest decision wins). Instances reuse their buffers and are not
+ * thread-safe.
  */
 interface LinearClassifier {
   /**
-   * Fits on the first {@code n} rows of {@code x} (row-major, {@code p} columns) with labels
-   * {@code y[i]} in {@code 0..classes-1}; each class must occur. {@code x} and {@code y} are not
-   * modified.
+   * Fits on the first {@code n} rows of {@code x} (row-major, {@code p} columns) with labels {@code
+   * y[i]} in {@code 0..classes-1}; each class must occur. {@code x} and {@code y} are not modified.
    */
   void fit(double[] x, int n, int p, int[] y, int classes);
 

@@ -5,16 +5,16 @@ package dev.reprise.worker.eeg;
  *
  * <pre>f(w) = |w|^2 / 2 + C sum_i max(0, 1 - y_i w . x~_i)^2</pre>
  *
- * <p>over {@code w = (coef, b)} with {@code x~_i = (x_i, 1)}: the bias is learnt as the weight of
- * a constant feature 1 ({@code intercept_scaling = 1}, so the bias is regularised too, as in
+ * <p>over {@code w = (coef, b)} with {@code x~_i = (x_i, 1)}: the bias is learnt as the weight of a
+ * constant feature 1 ({@code intercept_scaling = 1}, so the bias is regularised too, as in
  * liblinear); one-vs-rest for more than two classes.
  *
  * <p>Solved exactly in the primal by Newton's method on this piecewise quadratic (Keerthi and
  * DeCoste 2005, "a modified finite Newton method"; liblinear's primal solver for the same loss):
  * with the margin violators {@code I = {i : y_i w . x~_i < 1}}, the gradient is {@code g = w - 2C
- * sum_{i in I} y_i (1 - y_i w . x~_i) x~_i} and the generalised Hessian {@code H = Id + 2C
- * sum_{i in I} x~_i x~_i^T} (positive definite, smallest eigenvalue >= 1); the step {@code d = -H^-1
- * g} (Cholesky) is followed by an exact line search along {@code d} (a safeguarded Newton search for
+ * sum_{i in I} y_i (1 - y_i w . x~_i) x~_i} and the generalised Hessian {@code H = Id + 2C sum_{i
+ * in I} x~_i x~_i^T} (positive definite, smallest eigenvalue >= 1); the step {@code d = -H^-1 g}
+ * (Cholesky) is followed by an exact line search along {@code d} (a safeguarded Newton search for
  * the root of the piecewise-linear, increasing derivative). Once {@code I} stops changing the step
  * lands on the minimiser, so the method ends after a handful of iterations at the optimum up to
  * rounding: it stops when {@code max_j |g_j| <= GRADIENT_TOL * max_j |g0_j|} ({@code g0} the
@@ -91,8 +91,19 @@ final class LinearSvm implements LinearClassifier {
   @Override
   public void fit(double[] x, int n, int p, int[] y, int classes) {
     if (n > maxN || p > maxP || classes > maxK || classes < 2 || x.length < n * p) {
-      throw new IllegalArgumentException("SVM sized " + maxN + " x " + maxP + " x " + maxK
-          + " got " + n + " x " + p + " x " + classes);
+      throw new IllegalArgumentException(
+          "SVM sized "
+              + maxN
+              + " x "
+              + maxP
+              + " x "
+              + maxK
+              + " got "
+              + n
+              + " x "
+              + p
+              + " x "
+              + classes);
     }
     converged = true;
     iterations = 0;
@@ -206,10 +217,10 @@ final class LinearSvm implements LinearClassifier {
 
   /**
    * The minimiser {@code s > 0} of {@code phi(s) = f(w + s d)}: the root of {@code phi'(s) = w . d
-   * + s d . d - 2C sum_i y_i delta_i max(0, 1 - y_i (out_i + s delta_i))}, increasing and
-   * piecewise linear, with {@code phi'(0) = g . d < 0}. Newton steps on {@code phi'} from {@code s =
-   * 1} (the full Newton step), kept inside a bracket by bisection; exact once the step stays on one
-   * linear piece.
+   * + s d . d - 2C sum_i y_i delta_i max(0, 1 - y_i (out_i + s delta_i))}, increasing and piecewise
+   * linear, with {@code phi'(0) = g . d < 0}. Newton steps on {@code phi'} from {@code s = 1} (the
+   * full Newton step), kept inside a bracket by bisection; exact once the step stays on one linear
+   * piece.
    */
   private double lineSearch(int n, int q) {
     double wd = 0.0;

@@ -25,15 +25,15 @@ import us.hebi.matlab.mat.types.Matrix;
  * {@code eeg.load}: reads and validates external epochs into an epochs folder; sliced by subject
  * (slice 0 writes info.json).
  *
- * <p>{@code path} is either an epochs folder ({@code info.json} + {@code <subject>/X.npy},
- * {@code <subject>/y.npy}) or a folder of MATLAB v5/v7 {@code .mat} files (not v7.3/HDF5), one per
- * subject (the subject is the file name without {@code .mat}), each holding {@code X} (trials ×
- * channels × times, double or single) and {@code y} (a vector of class labels, one per trial).
- * For .mat folders, {@code y} is 1-based by default (MATLAB's convention; {@code labelBase: 0} for
- * 0-based labels), and sfreq, tmin, channel and class names come from an {@code info.json} next to
- * the .mat files if there is one, else from the parameters {@code sfreq} and {@code tmin}
- * (required then), channel names EEG001... and the {@code classes} parameter (or class1..classK,
- * K = the largest label over all subjects).
+ * <p>{@code path} is either an epochs folder ({@code info.json} + {@code <subject>/X.npy}, {@code
+ * <subject>/y.npy}) or a folder of MATLAB v5/v7 {@code .mat} files (not v7.3/HDF5), one per subject
+ * (the subject is the file name without {@code .mat}), each holding {@code X} (trials × channels ×
+ * times, double or single) and {@code y} (a vector of class labels, one per trial). For .mat
+ * folders, {@code y} is 1-based by default (MATLAB's convention; {@code labelBase: 0} for 0-based
+ * labels), and sfreq, tmin, channel and class names come from an {@code info.json} next to the .mat
+ * files if there is one, else from the parameters {@code sfreq} and {@code tmin} (required then),
+ * channel names EEG001... and the {@code classes} parameter (or class1..classK, K = the largest
+ * label over all subjects).
  */
 public final class Load implements Method {
   @Override
@@ -43,15 +43,27 @@ public final class Load implements Method {
         .output("info.json", "sampling rate, first sample time, channel and class names")
         .output("<subject>/X.npy", "trials × channels × times, float32 or float64 as read")
         .output("<subject>/y.npy", "0-based class index per trial")
-        .param(ParamSpec.path("path").doc("an epochs folder, or a folder of <subject>.mat files holding X and y"))
-        .param(ParamSpec.of("sfreq", ParamType.NUMBER).nullable().range(1e-6, 1e7)
-            .doc(".mat without info.json: sampling rate, Hz"))
-        .param(ParamSpec.of("tmin", ParamType.NUMBER).nullable()
-            .doc(".mat without info.json: time of the first sample, s"))
-        .param(ParamSpec.of("classes", ParamType.STRINGS).nullable().length(2, 100_000)
-            .doc(".mat without info.json: class names in label order; null = class1..classK"))
-        .param(ParamSpec.integer("labelBase", 1).range(0, 1)
-            .doc(".mat only: the label of the first class (1 = MATLAB style, 0 = 0-based)"))
+        .param(
+            ParamSpec.path("path")
+                .doc("an epochs folder, or a folder of <subject>.mat files holding X and y"))
+        .param(
+            ParamSpec.of("sfreq", ParamType.NUMBER)
+                .nullable()
+                .range(1e-6, 1e7)
+                .doc(".mat without info.json: sampling rate, Hz"))
+        .param(
+            ParamSpec.of("tmin", ParamType.NUMBER)
+                .nullable()
+                .doc(".mat without info.json: time of the first sample, s"))
+        .param(
+            ParamSpec.of("classes", ParamType.STRINGS)
+                .nullable()
+                .length(2, 100_000)
+                .doc(".mat without info.json: class names in label order; null = class1..classK"))
+        .param(
+            ParamSpec.integer("labelBase", 1)
+                .range(0, 1)
+                .doc(".mat only: the label of the first class (1 = MATLAB style, 0 = 0-based)"))
         .defaultSlices(1)
         .build();
   }
@@ -65,7 +77,8 @@ public final class Load implements Method {
     }
     Path dir = Path.of(location);
     if (!Files.isDirectory(dir)) {
-      throw new InvalidInputException("path: " + dir + (Files.exists(dir) ? " is not a folder" : " does not exist"));
+      throw new InvalidInputException(
+          "path: " + dir + (Files.exists(dir) ? " is not a folder" : " does not exist"));
     }
     DirectoryArtifacts folder = new DirectoryArtifacts(dir, "path " + dir);
     List<String> npySubjects = Epochs.subjects(folder);
@@ -75,11 +88,13 @@ public final class Load implements Method {
     } else if (!matFiles.isEmpty()) {
       loadMat(ctx, p, folder, matFiles);
     } else {
-      throw new InvalidInputException("path: " + dir + " holds neither <subject>/X.npy files nor .mat files");
+      throw new InvalidInputException(
+          "path: " + dir + " holds neither <subject>/X.npy files nor .mat files");
     }
   }
 
-  private static void loadNpy(PhaseContext ctx, DirectoryArtifacts folder, List<String> subjects) throws IOException {
+  private static void loadNpy(PhaseContext ctx, DirectoryArtifacts folder, List<String> subjects)
+      throws IOException {
     Epochs.Info info = Epochs.readInfo(folder);
     if (ctx.slice() == 0) {
       Epochs.writeInfo(ctx.out(), info);
@@ -87,13 +102,16 @@ public final class Load implements Method {
     SliceRange range = SliceRange.of(ctx.slice(), ctx.slices(), subjects.size());
     for (int i = range.start(); i < range.end(); i++) {
       String name = subjects.get(i);
-      Epochs.writeSubject(ctx.out(), Epochs.readSubject(folder, name, info), Epochs.isFloat32(folder, name));
+      Epochs.writeSubject(
+          ctx.out(), Epochs.readSubject(folder, name, info), Epochs.isFloat32(folder, name));
     }
   }
 
   private static List<Path> matFiles(Path dir) throws IOException {
     try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(f -> f.getFileName().toString().endsWith(".mat") && Files.isRegularFile(f)).sorted().toList();
+      return s.filter(f -> f.getFileName().toString().endsWith(".mat") && Files.isRegularFile(f))
+          .sorted()
+          .toList();
     }
   }
 
@@ -102,21 +120,30 @@ public final class Load implements Method {
     return n.substring(0, n.length() - ".mat".length());
   }
 
-  private static void loadMat(PhaseContext ctx, Params p, DirectoryArtifacts folder, List<Path> files) throws IOException {
+  private static void loadMat(
+      PhaseContext ctx, Params p, DirectoryArtifacts folder, List<Path> files) throws IOException {
     int base = p.getInt("labelBase");
     Epochs.Info info;
     if (folder.has("info.json")) {
       for (String param : List.of("sfreq", "tmin", "classes")) {
         if (!p.isNull(param)) {
-          throw new InvalidInputException(param + ": " + folder.describe()
-              + " has an info.json, which gives " + param + "; remove the parameter or the file");
+          throw new InvalidInputException(
+              param
+                  + ": "
+                  + folder.describe()
+                  + " has an info.json, which gives "
+                  + param
+                  + "; remove the parameter or the file");
         }
       }
       info = Epochs.readInfo(folder);
     } else {
       if (p.isNull("sfreq") || p.isNull("tmin")) {
-        throw new InvalidInputException((p.isNull("sfreq") ? "sfreq" : "tmin") + ": " + folder.describe()
-            + " has .mat files and no info.json: set the parameters sfreq and tmin");
+        throw new InvalidInputException(
+            (p.isNull("sfreq") ? "sfreq" : "tmin")
+                + ": "
+                + folder.describe()
+                + " has .mat files and no info.json: set the parameters sfreq and tmin");
       }
       MatSubject first = readMat(files.get(0), base);
       List<String> channels = new ArrayList<>();
@@ -166,8 +193,8 @@ public final class Load implements Method {
       Matrix y = matrix(mat, "y", where);
       int[] dims = x.getDimensions();
       if (dims.length != 3) {
-        throw new InvalidInputException(where + ": X must be trials × channels × times, has shape "
-            + Arrays.toString(dims));
+        throw new InvalidInputException(
+            where + ": X must be trials × channels × times, has shape " + Arrays.toString(dims));
       }
       int trials = dims[0];
       int channels = dims[1];
@@ -175,8 +202,12 @@ public final class Load implements Method {
       int[] ydims = y.getDimensions();
       long nonSingleton = Arrays.stream(ydims).filter(d -> d != 1).count();
       if (y.getNumElements() != trials || nonSingleton > 1) {
-        throw new InvalidInputException(where + ": y must be a vector with one label per trial (" + trials
-            + "), has shape " + Arrays.toString(ydims));
+        throw new InvalidInputException(
+            where
+                + ": y must be a vector with one label per trial ("
+                + trials
+                + "), has shape "
+                + Arrays.toString(ydims));
       }
       double[] data = new double[trials * channels * times];
       for (int r = 0; r < trials; r++) {
@@ -190,18 +221,28 @@ public final class Load implements Method {
       for (int r = 0; r < trials; r++) {
         double v = y.getDouble(r);
         if (v != Math.rint(v)) {
-          throw new InvalidInputException(where + ", trial " + r + ": label " + v + " is not a whole number");
+          throw new InvalidInputException(
+              where + ", trial " + r + ": label " + v + " is not a whole number");
         }
         labels[r] = (int) v - base;
         if (labels[r] < 0) {
-          throw new InvalidInputException(where + ", trial " + r + ": label " + (long) v + " is below labelBase "
-              + base + (base == 1 ? " (0-based labels? set labelBase: 0)" : ""));
+          throw new InvalidInputException(
+              where
+                  + ", trial "
+                  + r
+                  + ": label "
+                  + (long) v
+                  + " is below labelBase "
+                  + base
+                  + (base == 1 ? " (0-based labels? set labelBase: 0)" : ""));
         }
       }
       boolean float32 = x.getType() == MatlabType.Single;
-      return new MatSubject(new Epochs.Subject(name, data, trials, channels, times, labels), float32);
+      return new MatSubject(
+          new Epochs.Subject(name, data, trials, channels, times, labels), float32);
     } catch (IOException e) {
-      throw new InvalidInputException(where + ": not a readable MATLAB v5/v7 file: " + e.getMessage(), e);
+      throw new InvalidInputException(
+          where + ": not a readable MATLAB v5/v7 file: " + e.getMessage(), e);
     }
   }
 
@@ -213,7 +254,8 @@ public final class Load implements Method {
       }
       return m;
     } catch (IllegalArgumentException | ClassCastException e) {
-      throw new InvalidInputException(where + ": no numeric variable '" + var + "' (" + e.getMessage() + ")", e);
+      throw new InvalidInputException(
+          where + ": no numeric variable '" + var + "' (" + e.getMessage() + ")", e);
     }
   }
 }

@@ -28,16 +28,26 @@ public final class PermuteMethod implements Method {
 
   @Override
   public MethodSpec spec() {
-    MethodSpec.Builder b = MethodSpec.builder(NAME)
-        .description("Decoding with shuffled labels: permutations x times null accuracies per"
-            + " subject")
-        .input("epochs", "an epochs folder (info.json, <subject>/X.npy, <subject>/y.npy)")
-        .output("null.npy", "subjects x permutations x times, float64")
-        .phases(Phase.ANALYSIS, Phase.SYNTHESIS)
-        .helpers(DecodeSettings.class, SubjectDecoder.class, SliceParts.class, Folds.class,
-            Standardizer.class, Lda.class, LinearSvm.class, LinearClassifier.class, Epochs.class,
-            DecodeMethod.class)
-        .defaultSlices(1);
+    MethodSpec.Builder b =
+        MethodSpec.builder(NAME)
+            .description(
+                "Decoding with shuffled labels: permutations x times null accuracies per"
+                    + " subject")
+            .input("epochs", "an epochs folder (info.json, <subject>/X.npy, <subject>/y.npy)")
+            .output("null.npy", "subjects x permutations x times, float64")
+            .phases(Phase.ANALYSIS, Phase.SYNTHESIS)
+            .helpers(
+                DecodeSettings.class,
+                SubjectDecoder.class,
+                SliceParts.class,
+                Folds.class,
+                Standardizer.class,
+                Lda.class,
+                LinearSvm.class,
+                LinearClassifier.class,
+                Epochs.class,
+                DecodeMethod.class)
+            .defaultSlices(1);
     for (ParamSpec p : DecodeSettings.params(false)) {
       b.param(p);
     }
@@ -73,13 +83,19 @@ public final class PermuteMethod implements Method {
       double[] acc = new double[times];
       for (int j = perms.start(); j < perms.end(); j++) {
         labels = decoder.labels();
-        SplittableRandom rng = new SplittableRandom(DecodeSettings.stream(settings.seed(), s, j, 0));
+        SplittableRandom rng =
+            new SplittableRandom(DecodeSettings.stream(settings.seed(), s, j, 0));
         Folds.shuffle(labels, labels.length, rng);
-        decoder.decode(labels, DecodeSettings.stream(settings.seed(), s, j, 1), 0, times, acc, null);
+        decoder.decode(
+            labels, DecodeSettings.stream(settings.seed(), s, j, 1), 0, times, acc, null);
         System.arraycopy(acc, 0, block, (j - perms.start()) * times, times);
       }
-      parts.add(new SliceParts.Unit(s, subjects.get(s), perms.start(), perms.end(), times), block,
-          perms.size() * times, null, 0);
+      parts.add(
+          new SliceParts.Unit(s, subjects.get(s), perms.start(), perms.end(), times),
+          block,
+          perms.size() * times,
+          null,
+          0);
       ctx.progress((u - units.start() + 1.0) / units.size());
     }
     parts.write(ctx.out(), false);
@@ -103,14 +119,25 @@ public final class PermuteMethod implements Method {
           done = new boolean[n * permutations];
         }
         if (u.times() != times) {
-          throw new InvalidInputException("subject " + u.name() + " has " + u.times()
-              + " output times, others have " + times + ": every subject needs the same epoch length");
+          throw new InvalidInputException(
+              "subject "
+                  + u.name()
+                  + " has "
+                  + u.times()
+                  + " output times, others have "
+                  + times
+                  + ": every subject needs the same epoch length");
         }
         for (int j = u.start(); j < u.end(); j++) {
           int at = u.subject() * permutations + j;
           if (done[at]) {
-            throw new StageFailedException(ctx.slice(i).describe() + ": subject " + u.name()
-                + ", permutation " + j + " computed twice");
+            throw new StageFailedException(
+                ctx.slice(i).describe()
+                    + ": subject "
+                    + u.name()
+                    + ", permutation "
+                    + j
+                    + " computed twice");
           }
           done[at] = true;
           System.arraycopy(part.values(), v, out, at * times, times);
@@ -123,8 +150,11 @@ public final class PermuteMethod implements Method {
     }
     for (int i = 0; i < done.length; i++) {
       if (!done[i]) {
-        throw new StageFailedException("no slice holds subject " + subjects.get(i / permutations)
-            + ", permutation " + (i % permutations));
+        throw new StageFailedException(
+            "no slice holds subject "
+                + subjects.get(i / permutations)
+                + ", permutation "
+                + (i % permutations));
       }
     }
     Npy.write(ctx.out().resolve("null.npy"), NpyArray.ofDoubles(out, n, permutations, times));

@@ -47,12 +47,22 @@ public final class Preprocess implements Method {
         .output("<subject>/X.npy", "kept trials × channels × decimated times")
         .output("<subject>/y.npy", "class index per kept trial")
         .output("rejected.json", "per subject: trials in, trials kept, and each dropped trial")
-        .param(ParamSpec.of("baseline", ParamType.NUMBERS).nullable().length(2, 2)
-            .doc("[start, end] in s: subtract each channel's mean over this window, per trial; null = none"))
-        .param(ParamSpec.integer("decimate", 1).range(1, 1000)
-            .doc("keep every k-th sample after an anti-alias FIR low-pass at the new Nyquist"))
-        .param(ParamSpec.of("reject", ParamType.NUMBER).nullable().min(0)
-            .doc("peak-to-peak threshold in data units: drop a trial exceeding it on any channel; null = none"))
+        .param(
+            ParamSpec.of("baseline", ParamType.NUMBERS)
+                .nullable()
+                .length(2, 2)
+                .doc(
+                    "[start, end] in s: subtract each channel's mean over this window, per trial; null = none"))
+        .param(
+            ParamSpec.integer("decimate", 1)
+                .range(1, 1000)
+                .doc("keep every k-th sample after an anti-alias FIR low-pass at the new Nyquist"))
+        .param(
+            ParamSpec.of("reject", ParamType.NUMBER)
+                .nullable()
+                .min(0)
+                .doc(
+                    "peak-to-peak threshold in data units: drop a trial exceeding it on any channel; null = none"))
         .helpers(Decimator.class)
         .defaultSlices(1)
         .build();
@@ -62,12 +72,16 @@ public final class Preprocess implements Method {
   public List<FieldProblem> validate(Params params) {
     double[] b = params.getDoubles("baseline");
     if (b != null && b[0] > b[1]) {
-      return List.of(new FieldProblem("baseline", "start (" + b[0] + ") must not be after end (" + b[1] + ")"));
+      return List.of(
+          new FieldProblem(
+              "baseline", "start (" + b[0] + ") must not be after end (" + b[1] + ")"));
     }
     return List.of();
   }
 
-  /** A dropped trial: its index in the input, the channel with the largest peak-to-peak, that value. */
+  /**
+   * A dropped trial: its index in the input, the channel with the largest peak-to-peak, that value.
+   */
   record Rejection(int trial, String channel, double peakToPeak) {}
 
   @Override
@@ -84,8 +98,10 @@ public final class Preprocess implements Method {
     Decimator decimator = new Decimator(p.getInt("decimate"));
 
     if (ctx.slice() == 0) {
-      Epochs.writeInfo(ctx.out(), new Epochs.Info(info.sfreq() / decimator.factor(), info.tmin(),
-          info.channels(), info.classes()));
+      Epochs.writeInfo(
+          ctx.out(),
+          new Epochs.Info(
+              info.sfreq() / decimator.factor(), info.tmin(), info.channels(), info.classes()));
       Map<String, Object> report = new LinkedHashMap<>();
       for (String name : subjects) {
         Epochs.Subject s = Epochs.readSubject(in, name, info);
@@ -95,12 +111,15 @@ public final class Preprocess implements Method {
         entry.put("kept", s.trials() - dropped.size());
         List<Map<String, Object>> list = new ArrayList<>();
         for (Rejection r : dropped) {
-          list.add(Map.of("trial", r.trial(), "channel", r.channel(), "peakToPeak", r.peakToPeak()));
+          list.add(
+              Map.of("trial", r.trial(), "channel", r.channel(), "peakToPeak", r.peakToPeak()));
         }
         entry.put("rejected", list);
         report.put(name, entry);
       }
-      Files.write(ctx.out().resolve("rejected.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(report));
+      Files.write(
+          ctx.out().resolve("rejected.json"),
+          JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(report));
     }
 
     SliceRange range = SliceRange.of(ctx.slice(), ctx.slices(), subjects.size());
@@ -144,16 +163,26 @@ public final class Preprocess implements Method {
   }
 
   /** The kept trials, baseline-corrected and decimated. */
-  static Epochs.Subject process(Epochs.Subject s, Epochs.Info info, double[] baseline, Decimator decimator,
-      List<Rejection> dropped, String where) {
+  static Epochs.Subject process(
+      Epochs.Subject s,
+      Epochs.Info info,
+      double[] baseline,
+      Decimator decimator,
+      List<Rejection> dropped,
+      String where) {
     boolean[] drop = new boolean[s.trials()];
     for (Rejection r : dropped) {
       drop[r.trial()] = true;
     }
     int kept = s.trials() - dropped.size();
     if (kept == 0) {
-      throw new InvalidInputException(where + ": subject " + s.name() + ": all " + s.trials()
-          + " trials exceed the reject threshold; raise 'reject'");
+      throw new InvalidInputException(
+          where
+              + ": subject "
+              + s.name()
+              + ": all "
+              + s.trials()
+              + " trials exceed the reject threshold; raise 'reject'");
     }
     int first = 0;
     int last = s.times() - 1;
@@ -168,8 +197,16 @@ public final class Preprocess implements Method {
         }
       }
       if (first < 0) {
-        throw new InvalidInputException("baseline [" + baseline[0] + ", " + baseline[1]
-            + "] holds no sample of the epoch [" + info.time(0) + ", " + info.time(s.times() - 1) + "] s");
+        throw new InvalidInputException(
+            "baseline ["
+                + baseline[0]
+                + ", "
+                + baseline[1]
+                + "] holds no sample of the epoch ["
+                + info.time(0)
+                + ", "
+                + info.time(s.times() - 1)
+                + "] s");
       }
     }
     int outTimes = decimator.outputLength(s.times());

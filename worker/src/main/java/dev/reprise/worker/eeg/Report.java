@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.reprise.core.InvalidInputException;
+import dev.reprise.core.StageFailedException;
 import dev.reprise.core.io.NpyArray;
 import dev.reprise.core.method.InputArtifacts;
 import dev.reprise.core.method.Method;
@@ -12,7 +13,6 @@ import dev.reprise.core.method.ParamSpec;
 import dev.reprise.core.method.Params;
 import dev.reprise.core.method.Phase;
 import dev.reprise.core.method.PhaseContext;
-import dev.reprise.core.StageFailedException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,8 +46,14 @@ public final class Report implements Method {
         .output("accuracy.svg", "the same figure as SVG")
         .output("report.html", "the SVG and a table of clusters")
         .output("summary.json", "subjects, peak accuracy and its time, chance, clusters")
-        .param(ParamSpec.string("title", null).nullable().doc("figure title; null or empty = the pipeline's name"))
-        .param(ParamSpec.number("alpha", 0.05).range(0, 1).doc("clusters with p < alpha are shaded as significant"))
+        .param(
+            ParamSpec.string("title", null)
+                .nullable()
+                .doc("figure title; null or empty = the pipeline's name"))
+        .param(
+            ParamSpec.number("alpha", 0.05)
+                .range(0, 1)
+                .doc("clusters with p < alpha are shaded as significant"))
         .phases(Phase.SYNTHESIS)
         .helpers(AccuracyFigure.class, Scores.class)
         .defaultSlices(1)
@@ -63,13 +69,18 @@ public final class Report implements Method {
     Scores scores = Scores.read(ctx.input("scores"));
     InputArtifacts statsIn = ctx.input("stats");
     if (!statsIn.has("stats.json")) {
-      throw new InvalidInputException(statsIn.describe() + ": no stats.json (is it an eeg.stats stage?)");
+      throw new InvalidInputException(
+          statsIn.describe() + ": no stats.json (is it an eeg.stats stage?)");
     }
     JsonNode stats = JSON.readTree(statsIn.path("stats.json").toFile());
     if (!stats.path("chance").isNumber() || !stats.path("clusters").isArray()) {
-      throw new InvalidInputException(statsIn.describe() + ": stats.json needs 'chance' and 'clusters'");
+      throw new InvalidInputException(
+          statsIn.describe() + ": stats.json needs 'chance' and 'clusters'");
     }
-    String title = p.isNull("title") || p.getString("title").isBlank() ? ctx.pipelineName() : p.getString("title");
+    String title =
+        p.isNull("title") || p.getString("title").isBlank()
+            ? ctx.pipelineName()
+            : p.getString("title");
     double alpha = p.getDouble("alpha");
     int n = scores.subjectCount();
     double[] times = scores.times();
@@ -98,7 +109,8 @@ public final class Report implements Method {
       double pv = c.get("p").asDouble();
       boolean significant = pv < alpha;
       if (significant) {
-        shades.add(new AccuracyFigure.Shade(c.get("start").asDouble(), c.get("end").asDouble(), pv));
+        shades.add(
+            new AccuracyFigure.Shade(c.get("start").asDouble(), c.get("end").asDouble(), pv));
       }
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("start", c.get("start").asDouble());
@@ -115,10 +127,12 @@ public final class Report implements Method {
       }
     }
 
-    AccuracyFigure.Data data = new AccuracyFigure.Data(title, times, percent(mean), percent(sem),
-        percent(chance), shades, n);
+    AccuracyFigure.Data data =
+        new AccuracyFigure.Data(
+            title, times, percent(mean), percent(sem), percent(chance), shades, n);
     try {
-      if (!ImageIO.write(AccuracyFigure.png(data), "png", ctx.out().resolve("accuracy.png").toFile())) {
+      if (!ImageIO.write(
+          AccuracyFigure.png(data), "png", ctx.out().resolve("accuracy.png").toFile())) {
         throw new StageFailedException("no PNG writer available in this Java runtime");
       }
     } catch (IOException e) {
@@ -135,9 +149,13 @@ public final class Report implements Method {
     summary.put("chance", stats.get("chance").asDouble());
     summary.put("significantClusters", shades.size());
     summary.put("clusters", clusters);
-    Files.write(ctx.out().resolve("summary.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
-    Files.writeString(ctx.out().resolve("report.html"), html(title, svg, n, mean[peak], sem[peak], times[peak],
-        clusters), StandardCharsets.UTF_8);
+    Files.write(
+        ctx.out().resolve("summary.json"),
+        JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
+    Files.writeString(
+        ctx.out().resolve("report.html"),
+        html(title, svg, n, mean[peak], sem[peak], times[peak], clusters),
+        StandardCharsets.UTF_8);
   }
 
   /** Chance per time: the mean over subjects of stats' chance.npy if present, else the constant. */
@@ -149,8 +167,14 @@ public final class Report implements Method {
     }
     NpyArray a = Scores.npy(statsIn, "chance.npy");
     if (a.ndim() != 2 || a.dim(0) != n || a.dim(1) != t) {
-      throw new InvalidInputException(statsIn.describe() + ": chance.npy has shape " + Arrays.toString(a.shape())
-          + ", expected " + n + " × " + t);
+      throw new InvalidInputException(
+          statsIn.describe()
+              + ": chance.npy has shape "
+              + Arrays.toString(a.shape())
+              + ", expected "
+              + n
+              + " × "
+              + t);
     }
     double[] v = a.doubles();
     for (int s = 0; s < n; s++) {
@@ -169,26 +193,50 @@ public final class Report implements Method {
     return out;
   }
 
-  private static String html(String title, String svg, int n, double peak, double peakSem, double peakTime,
+  private static String html(
+      String title,
+      String svg,
+      int n,
+      double peak,
+      double peakSem,
+      double peakTime,
       List<Map<String, Object>> clusters) {
     StringBuilder sb = new StringBuilder();
     String t = AccuracyFigure.escape(title);
-    sb.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>").append(t)
-        .append("</title>\n<style>body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;max-width:1240px;"
-            + "margin:24px auto;color:#222}svg{max-width:100%;height:auto}table{border-collapse:collapse}"
-            + "td,th{padding:4px 12px;border-bottom:1px solid #ddd;text-align:right}</style>\n</head>\n<body>\n")
-        .append("<h1>").append(t).append("</h1>\n")
-        .append(String.format(Locale.ROOT, "<p>%d subjects. Peak mean accuracy %.1f%% ± %.1f%% (SEM) at %.3f s.</p>%n",
-            n, 100 * peak, 100 * peakSem, peakTime))
+    sb.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>")
+        .append(t)
+        .append(
+            "</title>\n<style>body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;max-width:1240px;"
+                + "margin:24px auto;color:#222}svg{max-width:100%;height:auto}table{border-collapse:collapse}"
+                + "td,th{padding:4px 12px;border-bottom:1px solid #ddd;text-align:right}</style>\n</head>\n<body>\n")
+        .append("<h1>")
+        .append(t)
+        .append("</h1>\n")
+        .append(
+            String.format(
+                Locale.ROOT,
+                "<p>%d subjects. Peak mean accuracy %.1f%% ± %.1f%% (SEM) at %.3f s.</p>%n",
+                n,
+                100 * peak,
+                100 * peakSem,
+                peakTime))
         .append(svg.replaceFirst("<svg ", "<svg role=\"img\" "))
         .append("<h2>Clusters</h2>\n");
     if (clusters.isEmpty()) {
       sb.append("<p>No time point exceeded the cluster-forming threshold.</p>\n");
     } else {
-      sb.append("<table>\n<tr><th>start (s)</th><th>end (s)</th><th>mass (Σ t)</th><th>p</th><th>significant</th></tr>\n");
+      sb.append(
+          "<table>\n<tr><th>start (s)</th><th>end (s)</th><th>mass (Σ t)</th><th>p</th><th>significant</th></tr>\n");
       for (Map<String, Object> c : clusters) {
-        sb.append(String.format(Locale.ROOT, "<tr><td>%.3f</td><td>%.3f</td><td>%.2f</td><td>%.4f</td><td>%s</td></tr>%n",
-            c.get("start"), c.get("end"), c.get("mass"), c.get("p"), (Boolean) c.get("significant") ? "yes" : "no"));
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                "<tr><td>%.3f</td><td>%.3f</td><td>%.2f</td><td>%.4f</td><td>%s</td></tr>%n",
+                c.get("start"),
+                c.get("end"),
+                c.get("mass"),
+                c.get("p"),
+                (Boolean) c.get("significant") ? "yes" : "no"));
       }
       sb.append("</table>\n");
     }

@@ -14,34 +14,51 @@ import java.util.List;
  * {@code times.npy} (seconds), {@code subjects.json} (row order) and, if present, {@code
  * classes.json} (class names, which give chance = 1 / number of classes).
  */
-public record Scores(double[][] accuracy, double[] times, List<String> subjects, List<String> classes) {
+public record Scores(
+    double[][] accuracy, double[] times, List<String> subjects, List<String> classes) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public int subjectCount() {
     return accuracy.length;
   }
 
-  /** Reads and checks the files; a missing file or a shape mismatch is an {@link InvalidInputException}. */
+  /**
+   * Reads and checks the files; a missing file or a shape mismatch is an {@link
+   * InvalidInputException}.
+   */
   public static Scores read(InputArtifacts in) {
     for (String name : List.of("accuracy.npy", "times.npy", "subjects.json")) {
       if (!in.has(name)) {
-        throw new InvalidInputException(in.describe() + ": no " + name + " (is it an eeg.decode stage?)");
+        throw new InvalidInputException(
+            in.describe() + ": no " + name + " (is it an eeg.decode stage?)");
       }
     }
     NpyArray acc = npy(in, "accuracy.npy");
     NpyArray times = npy(in, "times.npy");
     if (acc.ndim() != 2) {
-      throw new InvalidInputException(in.describe() + ": accuracy.npy must be subjects × times, has shape "
-          + Arrays.toString(acc.shape()));
+      throw new InvalidInputException(
+          in.describe()
+              + ": accuracy.npy must be subjects × times, has shape "
+              + Arrays.toString(acc.shape()));
     }
     if (times.ndim() != 1 || times.dim(0) != acc.dim(1)) {
-      throw new InvalidInputException(in.describe() + ": times.npy has shape " + Arrays.toString(times.shape())
-          + ", accuracy.npy has " + acc.dim(1) + " time points");
+      throw new InvalidInputException(
+          in.describe()
+              + ": times.npy has shape "
+              + Arrays.toString(times.shape())
+              + ", accuracy.npy has "
+              + acc.dim(1)
+              + " time points");
     }
     List<String> subjects = strings(in, "subjects.json");
     if (subjects.size() != acc.dim(0)) {
-      throw new InvalidInputException(in.describe() + ": subjects.json lists " + subjects.size()
-          + " subjects, accuracy.npy has " + acc.dim(0) + " rows");
+      throw new InvalidInputException(
+          in.describe()
+              + ": subjects.json lists "
+              + subjects.size()
+              + " subjects, accuracy.npy has "
+              + acc.dim(0)
+              + " rows");
     }
     List<String> classes = in.has("classes.json") ? strings(in, "classes.json") : null;
     double[] flat = acc.doubles();
@@ -52,8 +69,15 @@ public record Scores(double[][] accuracy, double[] times, List<String> subjects,
       for (int j = 0; j < t; j++) {
         double v = flat[s * t + j];
         if (!(v >= 0 && v <= 1)) {
-          throw new InvalidInputException(in.describe() + ": accuracy.npy: subject " + subjects.get(s)
-              + ", time " + j + ": " + v + " is not an accuracy in [0, 1]");
+          throw new InvalidInputException(
+              in.describe()
+                  + ": accuracy.npy: subject "
+                  + subjects.get(s)
+                  + ", time "
+                  + j
+                  + ": "
+                  + v
+                  + " is not an accuracy in [0, 1]");
         }
         rows[s][j] = v;
       }
@@ -74,14 +98,16 @@ public record Scores(double[][] accuracy, double[] times, List<String> subjects,
       List<?> list = JSON.readValue(in.path(name).toFile(), List.class);
       for (Object o : list) {
         if (!(o instanceof String)) {
-          throw new InvalidInputException(in.describe() + ": " + name + " must be a list of strings");
+          throw new InvalidInputException(
+              in.describe() + ": " + name + " must be a list of strings");
         }
       }
       @SuppressWarnings("unchecked")
       List<String> out = (List<String>) list;
       return out;
     } catch (IOException e) {
-      throw new InvalidInputException(in.describe() + ": unreadable " + name + ": " + e.getMessage(), e);
+      throw new InvalidInputException(
+          in.describe() + ": unreadable " + name + ": " + e.getMessage(), e);
     }
   }
 }

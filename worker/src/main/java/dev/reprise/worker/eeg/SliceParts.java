@@ -68,10 +68,11 @@ final class SliceParts {
       list.add(m);
     }
     JSON.writeValue(out.resolve(JSON_NAME).toFile(), Map.of("units", list));
-    Npy.write(out.resolve(VALUES), NpyArray.ofDoubles(Arrays.copyOf(values, valueCount), valueCount));
+    Npy.write(
+        out.resolve(VALUES), NpyArray.ofDoubles(Arrays.copyOf(values, valueCount), valueCount));
     if (withGeneralization) {
-      Npy.write(out.resolve(GENERALIZATION),
-          NpyArray.ofDoubles(Arrays.copyOf(gen, genCount), genCount));
+      Npy.write(
+          out.resolve(GENERALIZATION), NpyArray.ofDoubles(Arrays.copyOf(gen, genCount), genCount));
     }
   }
 
@@ -86,16 +87,20 @@ final class SliceParts {
       List<Map<String, Object>> list = (List<Map<String, Object>>) m.get("units");
       List<Unit> units = new ArrayList<>();
       for (Map<String, Object> u : list) {
-        units.add(new Unit(((Number) u.get("subject")).intValue(), (String) u.get("name"),
-            ((Number) u.get("start")).intValue(), ((Number) u.get("end")).intValue(),
-            ((Number) u.get("times")).intValue()));
+        units.add(
+            new Unit(
+                ((Number) u.get("subject")).intValue(),
+                (String) u.get("name"),
+                ((Number) u.get("start")).intValue(),
+                ((Number) u.get("end")).intValue(),
+                ((Number) u.get("times")).intValue()));
       }
       double[] v = Npy.read(slice.path(VALUES)).doubles();
       double[] g = withGeneralization ? Npy.read(slice.path(GENERALIZATION)).doubles() : null;
       return new Read(units, v, g);
     } catch (IOException | RuntimeException e) {
-      throw new StageFailedException(slice.describe() + ": unreadable partial results: "
-          + e.getMessage(), e);
+      throw new StageFailedException(
+          slice.describe() + ": unreadable partial results: " + e.getMessage(), e);
     }
   }
 

@@ -1,9 +1,8 @@
 package dev.reprise.worker.eeg;
 
 /**
- * Per-feature standardisation as scikit-learn's {@code StandardScaler}: fitted on a training
- * block, applied to it and to held-out data. Holds its mean and scale buffers; refitting reuses
- * them.
+ * Per-feature standardisation as scikit-learn's {@code StandardScaler}: fitted on a training block,
+ * applied to it and to held-out data. Holds its mean and scale buffers; refitting reuses them.
  */
 final class Standardizer {
   private static final double EPS = Math.ulp(1.0);
@@ -25,9 +24,9 @@ final class Standardizer {
 
   /**
    * Fits on the first {@code n} rows of {@code x} (row-major, {@code p} columns): {@code mean_j =
-   * (1/n) sum_i x_ij}, {@code scale_j = sqrt((1/n) sum_i (x_ij - mean_j)^2)} (population std,
-   * ddof 0). A constant feature (variance {@code <= n eps var + (n mean eps)^2}, scikit-learn's
-   * test) gets scale 1. {@code x} is not modified.
+   * (1/n) sum_i x_ij}, {@code scale_j = sqrt((1/n) sum_i (x_ij - mean_j)^2)} (population std, ddof
+   * 0). A constant feature (variance {@code <= n eps var + (n mean eps)^2}, scikit-learn's test)
+   * gets scale 1. {@code x} is not modified.
    */
   void fit(double[] x, int n, int p) {
     if (p > maxFeatures || n < 1 || x.length < n * p) {

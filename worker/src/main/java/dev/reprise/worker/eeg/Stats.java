@@ -22,9 +22,9 @@ import java.util.Map;
 
 /**
  * {@code eeg.stats}: the group-level cluster-based sign-flip permutation test ({@link ClusterTest})
- * on accuracy − chance, with the cluster-forming threshold the Student t quantile with n − 1 degrees
- * of freedom ({@link StudentT}): {@code t_{1−α}} for tail 1, {@code −t_{1−α}} for tail −1, {@code
- * ±t_{1−α/2}} for tail 0.
+ * on accuracy − chance, with the cluster-forming threshold the Student t quantile with n − 1
+ * degrees of freedom ({@link StudentT}): {@code t_{1−α}} for tail 1, {@code −t_{1−α}} for tail −1,
+ * {@code ±t_{1−α/2}} for tail 0.
  *
  * <p>Chance, in order of precedence: with a {@code null} input (eeg.permute's {@code null.npy},
  * subjects × permutations × times), each subject's chance at each time is the mean of its null
@@ -39,21 +39,36 @@ public final class Stats implements Method {
   public MethodSpec spec() {
     return MethodSpec.builder("eeg.stats")
         .description("Cluster-based sign-flip permutation test of decoding accuracy against chance")
-        .input("scores", "an eeg.decode stage: accuracy.npy, times.npy, subjects.json (classes.json)")
+        .input(
+            "scores", "an eeg.decode stage: accuracy.npy, times.npy, subjects.json (classes.json)")
         .optionalInput("null", "an eeg.permute stage: null.npy, subjects × permutations × times")
-        .output("stats.json", "chance, threshold, number of permutations, clusters with start/end (s), mass, p")
+        .output(
+            "stats.json",
+            "chance, threshold, number of permutations, clusters with start/end (s), mass, p")
         .output("t.npy", "t statistic of accuracy − chance per time point")
-        .output("chance.npy", "only with a null input: chance per subject × time (mean of the null)")
-        .param(ParamSpec.integer("tail", 1).range(-1, 1)
-            .doc("1: accuracy above chance; -1: below; 0: either"))
-        .param(ParamSpec.number("clusterAlpha", 0.05).range(1e-6, 0.5)
-            .doc("cluster-forming threshold: the t quantile at 1 − clusterAlpha (1 − clusterAlpha/2 for tail 0)"))
-        .param(ParamSpec.integer("permutations", 2048).range(100, 10_000_000)
-            .doc("size of the null distribution, the observed labelling included; exact enumeration "
-                + "when 2^subjects <= permutations"))
+        .output(
+            "chance.npy", "only with a null input: chance per subject × time (mean of the null)")
+        .param(
+            ParamSpec.integer("tail", 1)
+                .range(-1, 1)
+                .doc("1: accuracy above chance; -1: below; 0: either"))
+        .param(
+            ParamSpec.number("clusterAlpha", 0.05)
+                .range(1e-6, 0.5)
+                .doc(
+                    "cluster-forming threshold: the t quantile at 1 − clusterAlpha (1 − clusterAlpha/2 for tail 0)"))
+        .param(
+            ParamSpec.integer("permutations", 2048)
+                .range(100, 10_000_000)
+                .doc(
+                    "size of the null distribution, the observed labelling included; exact enumeration "
+                        + "when 2^subjects <= permutations"))
         .param(ParamSpec.integer("seed", 0).doc("seed of the random sign flips"))
-        .param(ParamSpec.of("chance", ParamType.NUMBER).nullable().range(0, 1)
-            .doc("chance accuracy; null = 1 / number of classes in the scores' classes.json"))
+        .param(
+            ParamSpec.of("chance", ParamType.NUMBER)
+                .nullable()
+                .range(0, 1)
+                .doc("chance accuracy; null = 1 / number of classes in the scores' classes.json"))
         .phases(Phase.SYNTHESIS)
         .helpers(ClusterTest.class, StudentT.class, Scores.class)
         .defaultSlices(1)
@@ -68,14 +83,16 @@ public final class Stats implements Method {
     int n = scores.subjectCount();
     int times = scores.times().length;
     if (n < 2) {
-      throw new InvalidInputException(scoresIn.describe() + ": a group test needs at least 2 subjects, got " + n);
+      throw new InvalidInputException(
+          scoresIn.describe() + ": a group test needs at least 2 subjects, got " + n);
     }
     double[][] chance = new double[n][times];
     String chanceFrom;
     InputArtifacts nullIn = ctx.input("null");
     if (nullIn != null) {
       if (!p.isNull("chance")) {
-        throw new InvalidInputException("parameter 'chance' and input 'null' both define chance; give one");
+        throw new InvalidInputException(
+            "parameter 'chance' and input 'null' both define chance; give one");
       }
       chance = nullChance(nullIn, scores);
       chanceFrom = "null";
@@ -86,15 +103,17 @@ public final class Stats implements Method {
       chanceFrom = "parameter";
     } else if (scores.classes() != null) {
       if (scores.classes().size() < 2) {
-        throw new InvalidInputException(scoresIn.describe() + ": classes.json lists fewer than 2 classes");
+        throw new InvalidInputException(
+            scoresIn.describe() + ": classes.json lists fewer than 2 classes");
       }
       for (double[] row : chance) {
         Arrays.fill(row, 1.0 / scores.classes().size());
       }
       chanceFrom = "classes.json";
     } else {
-      throw new InvalidInputException(scoresIn.describe()
-          + " has no classes.json: set the parameter 'chance' (e.g. 0.5 for two classes) or bind a 'null' input");
+      throw new InvalidInputException(
+          scoresIn.describe()
+              + " has no classes.json: set the parameter 'chance' (e.g. 0.5 for two classes) or bind a 'null' input");
     }
 
     double[][] x = new double[n][times];
@@ -113,7 +132,8 @@ public final class Stats implements Method {
     double alpha = p.getDouble("clusterAlpha");
     double tCrit = StudentT.quantile(tail == 0 ? 1 - alpha / 2 : 1 - alpha, n - 1);
     double threshold = tail == -1 ? -tCrit : tCrit;
-    ClusterTest.Result r = ClusterTest.run(x, threshold, tail, p.getInt("permutations"), p.getLong("seed"));
+    ClusterTest.Result r =
+        ClusterTest.run(x, threshold, tail, p.getInt("permutations"), p.getLong("seed"));
 
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("chance", meanChance);
@@ -134,7 +154,9 @@ public final class Stats implements Method {
       clusters.add(m);
     }
     out.put("clusters", clusters);
-    Files.write(ctx.out().resolve("stats.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(out));
+    Files.write(
+        ctx.out().resolve("stats.json"),
+        JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(out));
     Npy.write(ctx.out().resolve("t.npy"), NpyArray.ofDoubles(r.t(), times));
     if (nullIn != null) {
       double[] flat = new double[n * times];
@@ -143,25 +165,34 @@ public final class Stats implements Method {
       }
       Npy.write(ctx.out().resolve("chance.npy"), NpyArray.ofDoubles(flat, n, times));
     }
-    ctx.log(String.format("eeg.stats: %d clusters, %d permutations%s, threshold t = %.4f",
-        clusters.size(), r.permutations(), r.exact() ? " (exact)" : "", threshold));
+    ctx.log(
+        String.format(
+            "eeg.stats: %d clusters, %d permutations%s, threshold t = %.4f",
+            clusters.size(), r.permutations(), r.exact() ? " (exact)" : "", threshold));
   }
 
   /** Mean over permutations of null.npy, per subject and time; checks it matches the scores. */
   static double[][] nullChance(InputArtifacts in, Scores scores) {
     if (!in.has("null.npy")) {
-      throw new InvalidInputException(in.describe() + ": no null.npy (is it an eeg.permute stage?)");
+      throw new InvalidInputException(
+          in.describe() + ": no null.npy (is it an eeg.permute stage?)");
     }
     NpyArray a = Scores.npy(in, "null.npy");
     int n = scores.subjectCount();
     int times = scores.times().length;
     if (a.ndim() != 3 || a.dim(0) != n || a.dim(2) != times || a.dim(1) < 1) {
-      throw new InvalidInputException(in.describe() + ": null.npy must be subjects × permutations × times ("
-          + n + " × P × " + times + " to match the scores), has shape " + Arrays.toString(a.shape()));
+      throw new InvalidInputException(
+          in.describe()
+              + ": null.npy must be subjects × permutations × times ("
+              + n
+              + " × P × "
+              + times
+              + " to match the scores), has shape "
+              + Arrays.toString(a.shape()));
     }
     if (in.has("subjects.json") && !Scores.strings(in, "subjects.json").equals(scores.subjects())) {
-      throw new InvalidInputException(in.describe() + ": subjects.json differs from the scores' subjects "
-          + scores.subjects());
+      throw new InvalidInputException(
+          in.describe() + ": subjects.json differs from the scores' subjects " + scores.subjects());
     }
     int perms = a.dim(1);
     double[] v = a.doubles();
@@ -171,8 +202,17 @@ public final class Stats implements Method {
         for (int j = 0; j < times; j++) {
           double acc = v[(s * perms + q) * times + j];
           if (!Double.isFinite(acc)) {
-            throw new InvalidInputException(in.describe() + ": null.npy: subject " + scores.subjects().get(s)
-                + ", permutation " + q + ", time " + j + ": " + acc + " is not finite");
+            throw new InvalidInputException(
+                in.describe()
+                    + ": null.npy: subject "
+                    + scores.subjects().get(s)
+                    + ", permutation "
+                    + q
+                    + ", time "
+                    + j
+                    + ": "
+                    + acc
+                    + " is not finite");
           }
           out[s][j] += acc / perms;
         }

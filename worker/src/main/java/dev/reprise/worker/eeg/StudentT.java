@@ -13,8 +13,8 @@ public final class StudentT {
   private StudentT() {}
 
   /**
-   * P(T &lt;= t) for T with {@code df} degrees of freedom: for t &gt; 0, {@code 1 - I_x(df/2, 1/2) / 2}
-   * with {@code x = df / (df + t^2)} and I the regularized incomplete beta function.
+   * P(T &lt;= t) for T with {@code df} degrees of freedom: for t &gt; 0, {@code 1 - I_x(df/2, 1/2)
+   * / 2} with {@code x = df / (df + t^2)} and I the regularized incomplete beta function.
    */
   public static double cdf(double t, double df) {
     checkDf(df);
@@ -127,7 +127,8 @@ public final class StudentT {
         return h;
       }
     }
-    throw new ArithmeticException("incomplete beta did not converge for x=" + x + ", a=" + a + ", b=" + b);
+    throw new ArithmeticException(
+        "incomplete beta did not converge for x=" + x + ", a=" + a + ", b=" + b);
   }
 
   /** log Γ(x) for x &gt; 0 by the Lanczos approximation (g = 7, 9 terms; ~15 digits). */

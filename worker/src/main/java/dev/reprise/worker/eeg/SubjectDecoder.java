@@ -10,8 +10,8 @@ import java.util.SplittableRandom;
  * {@code eeg.permute}. Holds the subject's features as times x trials x channels (window-averaged)
  * and every work buffer, allocated once; {@link #decode} allocates nothing per time point.
  *
- * <p>Accuracy at train time {@code t} and test time {@code u} = the mean over repeats {@code r}
- * and folds {@code f} of the fraction of test-fold (pseudo-)trials at time {@code u} predicted
+ * <p>Accuracy at train time {@code t} and test time {@code u} = the mean over repeats {@code r} and
+ * folds {@code f} of the fraction of test-fold (pseudo-)trials at time {@code u} predicted
  * correctly by the classifier trained on the other folds at time {@code t} (each fold weighs the
  * same, as the mean of MNE's {@code cross_val_multiscore}). The training set is standardised with
  * its own mean and population std; the test set uses the training statistics (folded into the
@@ -19,8 +19,8 @@ import java.util.SplittableRandom;
  *
  * <p>Random draws, in this order, from the stream {@code new SplittableRandom(streamSeed)}: for
  * each repeat, the stratified fold assignment; then for each fold, the pseudo-trial groups of the
- * training and the test set. None depends on the time range decoded, so any split of the times
- * over slices gives the same numbers.
+ * training and the test set. None depends on the time range decoded, so any split of the times over
+ * slices gives the same numbers.
  */
 final class SubjectDecoder {
   private final String name;
@@ -57,7 +57,9 @@ final class SubjectDecoder {
     this(s, settings, settings::newClassifier);
   }
 
-  /** Makes a classifier sized for {@code maxN} rows, {@code maxP} features, {@code maxK} classes. */
+  /**
+   * Makes a classifier sized for {@code maxN} rows, {@code maxP} features, {@code maxK} classes.
+   */
   interface Classifiers {
     LinearClassifier create(int maxN, int maxP, int maxK);
   }
@@ -70,8 +72,14 @@ final class SubjectDecoder {
     this.channels = s.channels();
     int w = settings.window();
     if (w > s.times()) {
-      throw new InvalidInputException("subject " + name + ": window " + w + " is longer than the "
-          + s.times() + " samples of an epoch");
+      throw new InvalidInputException(
+          "subject "
+              + name
+              + ": window "
+              + w
+              + " is longer than the "
+              + s.times()
+              + " samples of an epoch");
     }
     this.times = s.times() - w + 1;
     int maxLabel = 0;
@@ -160,10 +168,26 @@ final class SubjectDecoder {
    * null, {@code gen[(t - t0) * times() + u]} for every test time {@code u}. Both are overwritten.
    */
   void decode(int[] y, long streamSeed, int t0, int t1, double[] acc, double[] gen) {
-    if (y.length != trials || t0 < 0 || t1 > times || t0 > t1 || acc.length < t1 - t0
+    if (y.length != trials
+        || t0 < 0
+        || t1 > times
+        || t0 > t1
+        || acc.length < t1 - t0
         || (gen != null && gen.length < (t1 - t0) * times)) {
-      throw new IllegalArgumentException("decode " + name + ": times [" + t0 + ", " + t1
-          + ") of " + times + ", " + y.length + " labels for " + trials + " trials");
+      throw new IllegalArgumentException(
+          "decode "
+              + name
+              + ": times ["
+              + t0
+              + ", "
+              + t1
+              + ") of "
+              + times
+              + ", "
+              + y.length
+              + " labels for "
+              + trials
+              + " trials");
     }
     int span = t1 - t0;
     Arrays.fill(acc, 0, span, 0.0);
@@ -189,8 +213,18 @@ final class SubjectDecoder {
           try {
             clf.fit(xtr, nTrain, p, trainY, classes);
           } catch (StageFailedException e) {
-            throw new StageFailedException("subject " + name + ", time index " + t + ", repeat "
-                + r + ", fold " + f + ": " + e.getMessage(), e);
+            throw new StageFailedException(
+                "subject "
+                    + name
+                    + ", time index "
+                    + t
+                    + ", repeat "
+                    + r
+                    + ", fold "
+                    + f
+                    + ": "
+                    + e.getMessage(),
+                e);
           }
           if (clf instanceof LinearSvm svm && !svm.converged()) {
             nonConverged++;
@@ -229,8 +263,15 @@ final class SubjectDecoder {
    * by at most one. Group {@code g} holds {@code members[start[g] .. start[g+1])}, label {@code
    * gy[g]}. Returns the number of groups.
    */
-  private int group(int[] y, int[] fold, int f, boolean test, SplittableRandom rng, int[] start,
-      int[] mem, int[] gy) {
+  private int group(
+      int[] y,
+      int[] fold,
+      int f,
+      boolean test,
+      SplittableRandom rng,
+      int[] start,
+      int[] mem,
+      int[] gy) {
     int k = settings.pseudoTrials();
     int groups = 0;
     int pos = 0;
@@ -295,7 +336,9 @@ final class SubjectDecoder {
     }
   }
 
-  /** Folds the training standardisation into the classifier's weights ({@code weff}, {@code beff}). */
+  /**
+   * Folds the training standardisation into the classifier's weights ({@code weff}, {@code beff}).
+   */
   private void foldScaling(int p) {
     double[] w = clf.coef();
     double[] b = clf.intercept();
@@ -318,8 +361,9 @@ final class SubjectDecoder {
     for (int g = 0; g < nTest; g++) {
       int predicted;
       if (single) {
-        predicted = LinearClassifier.predict(weff, beff, rows, p, feat,
-            (u * trials + testMembers[testStart[g]]) * p);
+        predicted =
+            LinearClassifier.predict(
+                weff, beff, rows, p, feat, (u * trials + testMembers[testStart[g]]) * p);
       } else {
         average(u, testMembers, testStart[g], testStart[g + 1], row, 0);
         predicted = LinearClassifier.predict(weff, beff, rows, p, row, 0);

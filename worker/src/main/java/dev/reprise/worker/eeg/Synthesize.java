@@ -17,8 +17,9 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * {@code eeg.synthesize}: reproducible synthetic epochs with class-specific spatial patterns planted
- * in known time windows, over pink or white noise; writes an epochs folder and {@code truth.json}.
+ * {@code eeg.synthesize}: reproducible synthetic epochs with class-specific spatial patterns
+ * planted in known time windows, over pink or white noise; writes an epochs folder and {@code
+ * truth.json}.
  *
  * <p>Model, per subject s, trial r of class c, channel k, sample time t:
  *
@@ -28,8 +29,8 @@ import java.util.Random;
  * inside window w and 0 outside, P_{s,w,c} standard normal patterns centred over classes (so only
  * the differences between classes carry signal) and scaled to unit root-mean-square, and noise of
  * unit variance per channel: white, or pink as a sum of independent AR(1) processes with corner
- * frequencies 1, 2, 4, ... Hz (up to sfreq / 4), each of variance 1 / K, started in their stationary
- * state — equal power per octave, i.e. about 1/f between 1 Hz and sfreq / 4.
+ * frequencies 1, 2, 4, ... Hz (up to sfreq / 4), each of variance 1 / K, started in their
+ * stationary state — equal power per octave, i.e. about 1/f between 1 Hz and sfreq / 4.
  *
  * <p>Sliced by subject: each subject's generator is seeded from (seed, subject index) only, so the
  * files do not depend on the slice count. Slice 0 writes info.json and truth.json.
@@ -45,25 +46,38 @@ public final class Synthesize implements Method {
   @Override
   public MethodSpec spec() {
     return MethodSpec.builder("eeg.synthesize")
-        .description("Synthetic epochs with class effects planted in known time windows, and truth.json")
+        .description(
+            "Synthetic epochs with class effects planted in known time windows, and truth.json")
         .output("info.json", "sampling rate, first sample time, channel and class names")
         .output("<subject>/X.npy", "float32 trials × channels × times")
         .output("<subject>/y.npy", "class index per trial")
         .output("truth.json", "the planted windows and each subject's gain")
         .param(ParamSpec.integer("subjects", 12).range(1, 10_000).doc("number of subjects"))
-        .param(ParamSpec.integer("trialsPerClass", 60).range(1, 100_000).doc("trials per class and subject"))
-        .param(ParamSpec.of("classes", ParamType.STRINGS)
-            .withDefault(List.of("face", "landmark", "object")).length(2, 1000).doc("class names"))
+        .param(
+            ParamSpec.integer("trialsPerClass", 60)
+                .range(1, 100_000)
+                .doc("trials per class and subject"))
+        .param(
+            ParamSpec.of("classes", ParamType.STRINGS)
+                .withDefault(List.of("face", "landmark", "object"))
+                .length(2, 1000)
+                .doc("class names"))
         .param(ParamSpec.integer("channels", 32).range(1, 4096).doc("number of channels"))
         .param(ParamSpec.number("sfreq", 250).range(1, 100_000).doc("sampling rate, Hz"))
         .param(ParamSpec.number("tmin", -0.2).doc("time of the first sample, s"))
         .param(ParamSpec.number("tmax", 0.8).doc("time of the last sample (included), s"))
-        .param(ParamSpec.of("effects", ParamType.ANY)
-            .withDefault(List.of(Map.of("start", 0.1, "end", 0.35, "amplitude", DEFAULT_AMPLITUDE)))
-            .doc("list of {start, end, amplitude?}: windows in s; amplitude in noise SDs (default "
-                + DEFAULT_AMPLITUDE + ")"))
+        .param(
+            ParamSpec.of("effects", ParamType.ANY)
+                .withDefault(
+                    List.of(Map.of("start", 0.1, "end", 0.35, "amplitude", DEFAULT_AMPLITUDE)))
+                .doc(
+                    "list of {start, end, amplitude?}: windows in s; amplitude in noise SDs (default "
+                        + DEFAULT_AMPLITUDE
+                        + ")"))
         .param(ParamSpec.string("noise", "pink").oneOf("pink", "white").doc("background noise"))
-        .param(ParamSpec.integer("seed", 0).doc("random seed; each subject's generator derives from it"))
+        .param(
+            ParamSpec.integer("seed", 0)
+                .doc("random seed; each subject's generator derives from it"))
         .defaultSlices(1)
         .build();
   }
@@ -74,7 +88,8 @@ public final class Synthesize implements Method {
     double tmin = params.getDouble("tmin");
     double tmax = params.getDouble("tmax");
     if (!(tmax > tmin)) {
-      problems.add(new FieldProblem("tmax", "must be greater than tmin (" + tmin + "), got " + tmax));
+      problems.add(
+          new FieldProblem("tmax", "must be greater than tmin (" + tmin + "), got " + tmax));
     }
     List<String> classes = params.getStrings("classes");
     if (classes.stream().distinct().count() != classes.size()) {
@@ -83,8 +98,18 @@ public final class Synthesize implements Method {
     try {
       for (Effect e : effects(params)) {
         if (e.start() < tmin || e.end() > tmax) {
-          problems.add(new FieldProblem("effects", "window [" + e.start() + ", " + e.end()
-              + "] lies outside the epoch [" + tmin + ", " + tmax + "]"));
+          problems.add(
+              new FieldProblem(
+                  "effects",
+                  "window ["
+                      + e.start()
+                      + ", "
+                      + e.end()
+                      + "] lies outside the epoch ["
+                      + tmin
+                      + ", "
+                      + tmax
+                      + "]"));
         }
       }
     } catch (IllegalArgumentException ex) {
@@ -101,24 +126,28 @@ public final class Synthesize implements Method {
     List<Effect> out = new ArrayList<>();
     for (int i = 0; i < list.size(); i++) {
       if (!(list.get(i) instanceof Map<?, ?> m)) {
-        throw new IllegalArgumentException("element " + i + ": expected a map {start, end, amplitude}");
+        throw new IllegalArgumentException(
+            "element " + i + ": expected a map {start, end, amplitude}");
       }
       for (Object key : m.keySet()) {
         if (!List.of("start", "end", "amplitude").contains(String.valueOf(key))) {
-          throw new IllegalArgumentException("element " + i + ": unknown field '" + key
-              + "' (start, end, amplitude)");
+          throw new IllegalArgumentException(
+              "element " + i + ": unknown field '" + key + "' (start, end, amplitude)");
         }
       }
       if (!(m.get("start") instanceof Number start) || !(m.get("end") instanceof Number end)) {
-        throw new IllegalArgumentException("element " + i + ": start and end must be numbers (seconds)");
+        throw new IllegalArgumentException(
+            "element " + i + ": start and end must be numbers (seconds)");
       }
       Object a = m.containsKey("amplitude") ? m.get("amplitude") : DEFAULT_AMPLITUDE;
-      if (!(a instanceof Number amplitude) || !(amplitude.doubleValue() >= 0)
+      if (!(a instanceof Number amplitude)
+          || !(amplitude.doubleValue() >= 0)
           || Double.isInfinite(amplitude.doubleValue())) {
         throw new IllegalArgumentException("element " + i + ": amplitude must be a number >= 0");
       }
       if (!(end.doubleValue() > start.doubleValue())) {
-        throw new IllegalArgumentException("element " + i + ": end (" + end + ") must be after start (" + start + ")");
+        throw new IllegalArgumentException(
+            "element " + i + ": end (" + end + ") must be after start (" + start + ")");
       }
       out.add(new Effect(start.doubleValue(), end.doubleValue(), amplitude.doubleValue()));
     }
@@ -178,22 +207,43 @@ public final class Synthesize implements Method {
         gains.put(subjectName(s, subjects), gain(new Random(subjectSeed(seed, s))));
       }
       truth.put("gains", gains);
-      Files.write(ctx.out().resolve("truth.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(truth));
+      Files.write(
+          ctx.out().resolve("truth.json"),
+          JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(truth));
     }
 
     SliceRange range = SliceRange.of(ctx.slice(), ctx.slices(), subjects);
     for (int s = range.start(); s < range.end(); s++) {
       Random rng = new Random(subjectSeed(seed, s));
-      Epochs.Subject subject = subject(subjectName(s, subjects), rng, classes.size(), perClass,
-          channels, sfreq, tmin, times, effects, pink);
+      Epochs.Subject subject =
+          subject(
+              subjectName(s, subjects),
+              rng,
+              classes.size(),
+              perClass,
+              channels,
+              sfreq,
+              tmin,
+              times,
+              effects,
+              pink);
       Epochs.writeSubject(ctx.out(), subject, true);
       ctx.progress((double) (s - range.start() + 1) / range.size());
     }
   }
 
   /** One subject's trials; the draws from {@code rng} come in a fixed order (gain first). */
-  static Epochs.Subject subject(String name, Random rng, int nClasses, int perClass, int channels,
-      double sfreq, double tmin, int times, List<Effect> effects, boolean pink) {
+  static Epochs.Subject subject(
+      String name,
+      Random rng,
+      int nClasses,
+      int perClass,
+      int channels,
+      double sfreq,
+      double tmin,
+      int times,
+      List<Effect> effects,
+      boolean pink) {
     double g = gain(rng);
     // patterns[w][c][k], centred over classes, unit RMS over classes and channels.
     double[][][] patterns = new double[effects.size()][nClasses][channels];
@@ -274,7 +324,8 @@ public final class Synthesize implements Method {
   }
 
   /** Unit-variance noise into {@code x[base .. base + times)}: white if {@code rho} is empty. */
-  private static void noise(Random rng, double[] rho, double[] state, double[] x, int base, int times) {
+  private static void noise(
+      Random rng, double[] rho, double[] state, double[] x, int base, int times) {
     if (rho.length == 0) {
       for (int t = 0; t < times; t++) {
         x[base + t] = rng.nextGaussian();

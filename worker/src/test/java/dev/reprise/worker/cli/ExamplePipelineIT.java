@@ -20,7 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ExamplePipelineIT {
   static final Path EXAMPLE = Path.of("..", "k8s", "examples", "eeg-decoding.yaml");
-  /** Chance accuracy is 1/3; with 12 subjects x 180 trials the mean at one time point is that within a few percent. */
+
+  /**
+   * Chance accuracy is 1/3; with 12 subjects x 180 trials the mean at one time point is that within
+   * a few percent.
+   */
   static final double CHANCE_TOLERANCE = 0.04;
 
   @TempDir Path tmp;
@@ -29,16 +33,57 @@ class ExamplePipelineIT {
   void theExampleFindsThePlantedWindowAndASecondRunReusesEverything() throws Exception {
     ObjectMapper json = new ObjectMapper();
     String store = tmp.resolve("store").toString();
-    TestingCli.Result first = TestingCli.run("run", EXAMPLE.toString(), "--store", store, "--json", tmp.resolve("first.json").toString());
+    TestingCli.Result first =
+        TestingCli.run(
+            "run",
+            EXAMPLE.toString(),
+            "--store",
+            store,
+            "--json",
+            tmp.resolve("first.json").toString());
     assertEquals(0, first.exitCode(), first.err() + first.out());
     for (JsonNode s : json.readTree(tmp.resolve("first.json").toFile()).get("stages")) {
       assertEquals("ran", s.get("state").asText(), s.toString());
     }
 
-    assertEquals(0, TestingCli.run("export", EXAMPLE.toString(), "--stage", "epochs", "--to", tmp.resolve("epochs").toString(), "--store", store).exitCode());
-    assertEquals(0, TestingCli.run("export", EXAMPLE.toString(), "--stage", "decode", "--to", tmp.resolve("decode").toString(), "--store", store).exitCode());
-    assertEquals(0, TestingCli.run("export", EXAMPLE.toString(), "--stage", "stats", "--to", tmp.resolve("stats").toString(), "--store", store).exitCode());
-    JsonNode effect = json.readTree(tmp.resolve("epochs/truth.json").toFile()).get("effects").get(0);
+    assertEquals(
+        0,
+        TestingCli.run(
+                "export",
+                EXAMPLE.toString(),
+                "--stage",
+                "epochs",
+                "--to",
+                tmp.resolve("epochs").toString(),
+                "--store",
+                store)
+            .exitCode());
+    assertEquals(
+        0,
+        TestingCli.run(
+                "export",
+                EXAMPLE.toString(),
+                "--stage",
+                "decode",
+                "--to",
+                tmp.resolve("decode").toString(),
+                "--store",
+                store)
+            .exitCode());
+    assertEquals(
+        0,
+        TestingCli.run(
+                "export",
+                EXAMPLE.toString(),
+                "--stage",
+                "stats",
+                "--to",
+                tmp.resolve("stats").toString(),
+                "--store",
+                store)
+            .exitCode());
+    JsonNode effect =
+        json.readTree(tmp.resolve("epochs/truth.json").toFile()).get("effects").get(0);
     double start = effect.get("start").asDouble();
     double end = effect.get("end").asDouble();
 
@@ -47,7 +92,8 @@ class ExamplePipelineIT {
     for (JsonNode c : stats.get("clusters")) {
       if (c.get("p").asDouble() < 0.05) {
         significant++;
-        assertTrue(c.get("start").asDouble() <= end && c.get("end").asDouble() >= start,
+        assertTrue(
+            c.get("start").asDouble() <= end && c.get("end").asDouble() >= start,
             "a significant cluster outside the planted window " + start + ".." + end + ": " + c);
       }
     }
@@ -64,13 +110,24 @@ class ExamplePipelineIT {
         mean += acc.doubles()[s * n + t] / subjects;
       }
       if (times[t] < start - 0.05 || times[t] > end + 0.05) {
-        assertEquals(1.0 / 3, mean, CHANCE_TOLERANCE, "accuracy away from the planted window at " + times[t] + " s");
+        assertEquals(
+            1.0 / 3,
+            mean,
+            CHANCE_TOLERANCE,
+            "accuracy away from the planted window at " + times[t] + " s");
       }
       peak = Math.max(peak, mean);
     }
     assertTrue(peak > 0.6, "peak accuracy " + peak);
 
-    TestingCli.Result second = TestingCli.run("run", EXAMPLE.toString(), "--store", store, "--json", tmp.resolve("second.json").toString());
+    TestingCli.Result second =
+        TestingCli.run(
+            "run",
+            EXAMPLE.toString(),
+            "--store",
+            store,
+            "--json",
+            tmp.resolve("second.json").toString());
     assertEquals(0, second.exitCode());
     for (JsonNode s : json.readTree(tmp.resolve("second.json").toFile()).get("stages")) {
       assertEquals("reused", s.get("state").asText(), s.toString());

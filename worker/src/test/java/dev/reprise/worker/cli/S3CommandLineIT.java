@@ -46,24 +46,43 @@ class S3CommandLineIT {
     Path f = tmp.resolve("p.yaml");
     Files.writeString(f, CommandLineTest.pipeline("3", 3, "0"));
     String store = "s3://reprise/" + tmp.getFileName();
-    TestingCli.Result first = TestingCli.run(withS3("run", f.toString(), "--store", store, "--json", tmp.resolve("a.json").toString()));
+    TestingCli.Result first =
+        TestingCli.run(
+            withS3(
+                "run", f.toString(), "--store", store, "--json", tmp.resolve("a.json").toString()));
     assertEquals(0, first.exitCode(), first.err());
     JsonNode a = new ObjectMapper().readTree(tmp.resolve("a.json").toFile());
     assertEquals(store, a.get("store").asText());
     assertEquals("ran", a.get("stages").get(2).get("state").asText());
 
-    TestingCli.Result second = TestingCli.run(withS3("run", f.toString(), "--store", store, "--json", tmp.resolve("b.json").toString()));
+    TestingCli.Result second =
+        TestingCli.run(
+            withS3(
+                "run", f.toString(), "--store", store, "--json", tmp.resolve("b.json").toString()));
     assertEquals(0, second.exitCode(), second.err());
     for (JsonNode s : new ObjectMapper().readTree(tmp.resolve("b.json").toFile()).get("stages")) {
       assertEquals("reused", s.get("state").asText());
     }
 
     String key = a.get("stages").get(1).get("key").asText();
-    TestingCli.Result again = TestingCli.run(withS3("worker", "--store", store, "--key", key, "--phase", "analysis", "--slice", "2"));
+    TestingCli.Result again =
+        TestingCli.run(
+            withS3(
+                "worker", "--store", store, "--key", key, "--phase", "analysis", "--slice", "2"));
     assertEquals(0, again.exitCode(), again.err());
     assertTrue(again.out().contains("already committed"), again.out());
 
-    TestingCli.Result export = TestingCli.run(withS3("export", f.toString(), "--stage", "sum", "--to", tmp.resolve("out").toString(), "--store", store));
+    TestingCli.Result export =
+        TestingCli.run(
+            withS3(
+                "export",
+                f.toString(),
+                "--stage",
+                "sum",
+                "--to",
+                tmp.resolve("out").toString(),
+                "--store",
+                store));
     assertEquals(0, export.exitCode(), export.err());
     assertEquals("5490\n", Files.readString(tmp.resolve("out/sum.txt")));
   }
@@ -72,7 +91,9 @@ class S3CommandLineIT {
   void missingCredentialsAreTheUsersMistake() throws Exception {
     Path f = tmp.resolve("p.yaml");
     Files.writeString(f, CommandLineTest.pipeline("3", 1, "0"));
-    TestingCli.Result r = TestingCli.run("run", f.toString(), "--store", "s3://reprise/x", "--s3-endpoint", s3.endpoint());
+    TestingCli.Result r =
+        TestingCli.run(
+            "run", f.toString(), "--store", "s3://reprise/x", "--s3-endpoint", s3.endpoint());
     if (System.getenv("AWS_ACCESS_KEY_ID") == null) {
       assertEquals(2, r.exitCode(), r.err());
       assertTrue(r.err().contains("AWS_ACCESS_KEY_ID"), r.err());

@@ -23,14 +23,17 @@ final class TestingCli {
       System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
       System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
       int code = Reprise.execute(args);
-      return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+      return new Result(
+          code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     } finally {
       System.setOut(oldOut);
       System.setErr(oldErr);
     }
   }
 
-  /** A child JVM running {@code reprise} with this test's class path; output goes to {@code log}. */
+  /**
+   * A child JVM running {@code reprise} with this test's class path; output goes to {@code log}.
+   */
   static Process spawn(Path log, List<String> jvmArgs, String... args) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));

@@ -12,22 +12,28 @@ import java.io.InputStream;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Compares {@link ClusterTest} with MNE's permutation_cluster_1samp_test (fixtures/make_cluster_fixtures.py). */
+/**
+ * Compares {@link ClusterTest} with MNE's permutation_cluster_1samp_test
+ * (fixtures/make_cluster_fixtures.py).
+ */
 class ClusterTestTest {
   /** t values and masses are sums of a few doubles: agreement to rounding. */
   private static final double T_TOLERANCE = 1e-9;
+
   /** Exact enumeration: both sides count the same null, so p agrees to rounding. */
   private static final double EXACT_P_TOLERANCE = 1e-12;
+
   /**
-   * Monte-Carlo: two independent estimates from N = 1000 draws differ with SE sqrt(2 p (1 − p) / N);
-   * allow 4.5 SE plus one count (about 1 in 150,000 false alarms per comparison).
+   * Monte-Carlo: two independent estimates from N = 1000 draws differ with SE sqrt(2 p (1 − p) /
+   * N); allow 4.5 SE plus one count (about 1 in 150,000 false alarms per comparison).
    */
   private static double monteCarloTolerance(double p, int n) {
     return 4.5 * Math.sqrt(2 * p * (1 - p) / n) + 1.0 / n;
   }
 
   private static JsonNode cases() throws Exception {
-    try (InputStream in = ClusterTestTest.class.getResourceAsStream("/fixtures/cluster_test_cases.json")) {
+    try (InputStream in =
+        ClusterTestTest.class.getResourceAsStream("/fixtures/cluster_test_cases.json")) {
       return new ObjectMapper().readTree(in).get("cases");
     }
   }
@@ -54,8 +60,11 @@ class ClusterTestTest {
 
   private static ClusterTest.Result runCase(JsonNode c, long seed) {
     return ClusterTest.run(
-        matrix(c.get("x")), c.get("threshold").asDouble(), c.get("tail").asInt(),
-        c.get("permutations").asInt(), seed);
+        matrix(c.get("x")),
+        c.get("threshold").asDouble(),
+        c.get("tail").asInt(),
+        c.get("permutations").asInt(),
+        seed);
   }
 
   private static void assertSameClusters(JsonNode c, ClusterTest.Result r, boolean exact) {
@@ -72,7 +81,8 @@ class ClusterTestTest {
       JsonNode e = expected.get(k);
       assertEquals(e.get("first").asInt(), got.get(k).first(), "cluster " + k + " first");
       assertEquals(e.get("last").asInt(), got.get(k).last(), "cluster " + k + " last");
-      assertEquals(e.get("mass").asDouble(), got.get(k).mass(), T_TOLERANCE, "cluster " + k + " mass");
+      assertEquals(
+          e.get("mass").asDouble(), got.get(k).mass(), T_TOLERANCE, "cluster " + k + " mass");
       double p = e.get("p").asDouble();
       double tol = exact ? EXACT_P_TOLERANCE : monteCarloTolerance(p, r.permutations());
       assertEquals(p, got.get(k).p(), tol, c.get("name").asText() + " cluster " + k + " p");
@@ -111,7 +121,8 @@ class ClusterTestTest {
   @Test
   void zeroVarianceIsAStageFailure() {
     double[][] x = {{0.1, 0.5}, {0.2, 0.5}, {0.3, 0.5}};
-    StageFailedException e = assertThrows(StageFailedException.class, () -> ClusterTest.tStatistic(x));
+    StageFailedException e =
+        assertThrows(StageFailedException.class, () -> ClusterTest.tStatistic(x));
     assertTrue(e.getMessage().contains("time index 1"), e.getMessage());
   }
 }

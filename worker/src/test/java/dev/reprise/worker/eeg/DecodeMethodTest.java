@@ -54,28 +54,37 @@ class DecodeMethodTest {
 
   @Test
   void resultDoesNotDependOnTheSliceCount() throws Exception {
-    Path epochs = SyntheticEpochs.write(tmp.resolve("epochs"), 3, new int[] {14, 11, 9}, 6, 17,
-        0.6, 5, false);
+    Path epochs =
+        SyntheticEpochs.write(
+            tmp.resolve("epochs"), 3, new int[] {14, 11, 9}, 6, 17, 0.6, 5, false);
     Map<String, Object> params = Map.of("repeats", 3, "pseudoTrials", 2, "seed", 11);
     Path one = run(new DecodeMethod(), params, epochs, 1, "one");
     Path seven = run(new DecodeMethod(), params, epochs, 7, "seven");
-    assertArrayEquals(Files.readAllBytes(one.resolve("accuracy.npy")),
+    assertArrayEquals(
+        Files.readAllBytes(one.resolve("accuracy.npy")),
         Files.readAllBytes(seven.resolve("accuracy.npy")));
     Map<String, Object> gen = Map.of("repeats", 2, "generalize", true, "classifier", "svm");
     Path g1 = run(new DecodeMethod(), gen, epochs, 1, "g1");
     Path g7 = run(new DecodeMethod(), gen, epochs, 7, "g7");
-    assertArrayEquals(Files.readAllBytes(g1.resolve("generalization.npy")),
+    assertArrayEquals(
+        Files.readAllBytes(g1.resolve("generalization.npy")),
         Files.readAllBytes(g7.resolve("generalization.npy")));
   }
 
   @Test
   void separableClassesAreDecodedPerfectly() throws Exception {
-    Path epochs = SyntheticEpochs.write(tmp.resolve("epochs"), 1, new int[] {20, 15, 12}, 5, 6,
-        50.0, 3, true);
+    Path epochs =
+        SyntheticEpochs.write(
+            tmp.resolve("epochs"), 1, new int[] {20, 15, 12}, 5, 6, 50.0, 3, true);
     for (String classifier : List.of("lda", "svm")) {
       Path out = run(new DecodeMethod(), Map.of("classifier", classifier), epochs, 2, classifier);
-      Path pseudo = run(new DecodeMethod(), Map.of("classifier", classifier, "pseudoTrials", 3),
-          epochs, 1, classifier + "-pseudo");
+      Path pseudo =
+          run(
+              new DecodeMethod(),
+              Map.of("classifier", classifier, "pseudoTrials", 3),
+              epochs,
+              1,
+              classifier + "-pseudo");
       assertEquals(1.0, Npy.read(pseudo.resolve("accuracy.npy")).doubles()[3], 0.0);
       double[] acc = Npy.read(out.resolve("accuracy.npy")).doubles();
       assertEquals(1.0, acc[3], 0.0, classifier + " at the effect sample");
@@ -85,8 +94,8 @@ class DecodeMethodTest {
 
   @Test
   void pureNoiseIsAtChance() throws Exception {
-    Path epochs = SyntheticEpochs.write(tmp.resolve("epochs"), 2, new int[] {30, 30}, 8, 20,
-        0.0, 0, false);
+    Path epochs =
+        SyntheticEpochs.write(tmp.resolve("epochs"), 2, new int[] {30, 30}, 8, 20, 0.0, 0, false);
     Path out = run(new DecodeMethod(), Map.of("repeats", 5), epochs, 1, "noise");
     double[] acc = Npy.read(out.resolve("accuracy.npy")).doubles();
     double mean = 0.0;
@@ -108,10 +117,15 @@ class DecodeMethodTest {
 
   @Test
   void generalizationDiagonalIsTheAccuracyAndWindowShortensTheTimes() throws Exception {
-    Path epochs = SyntheticEpochs.write(tmp.resolve("epochs"), 2, new int[] {16, 12}, 4, 12, 0.8,
-        6, false);
-    Path out = run(new DecodeMethod(),
-        Map.of("generalize", true, "window", 3, "repeats", 2), epochs, 3, "gen");
+    Path epochs =
+        SyntheticEpochs.write(tmp.resolve("epochs"), 2, new int[] {16, 12}, 4, 12, 0.8, 6, false);
+    Path out =
+        run(
+            new DecodeMethod(),
+            Map.of("generalize", true, "window", 3, "repeats", 2),
+            epochs,
+            3,
+            "gen");
     NpyArray gen = Npy.read(out.resolve("generalization.npy"));
     NpyArray acc = Npy.read(out.resolve("accuracy.npy"));
     assertArrayEquals(new int[] {2, 10, 10}, gen.shape());
@@ -130,8 +144,8 @@ class DecodeMethodTest {
   @Test
   void windowAveragesTheSamplesOfTheWindow() throws Exception {
     // An effect present only in sample 6: windows [4,7), [5,8), [6,9) see it, others do not.
-    Path epochs = SyntheticEpochs.write(tmp.resolve("epochs"), 1, new int[] {20, 20}, 3, 10, 50.0,
-        6, true);
+    Path epochs =
+        SyntheticEpochs.write(tmp.resolve("epochs"), 1, new int[] {20, 20}, 3, 10, 50.0, 6, true);
     Path out = run(new DecodeMethod(), Map.of("window", 3, "repeats", 1), epochs, 1, "win");
     double[] acc = Npy.read(out.resolve("accuracy.npy")).doubles();
     assertEquals(8, acc.length);
@@ -146,25 +160,29 @@ class DecodeMethodTest {
 
   @Test
   void tooFewTrialsInAClassIsAUserError() throws Exception {
-    Path epochs = SyntheticEpochs.write(tmp.resolve("epochs"), 1, new int[] {10, 3}, 3, 4, 0.0, 0,
-        false);
-    InvalidInputException e = assertThrows(InvalidInputException.class,
-        () -> run(new DecodeMethod(), Map.of(), epochs, 1, "few"));
-    assertTrue(e.getMessage().contains("S01") && e.getMessage().contains("fewer than the 5 folds"),
+    Path epochs =
+        SyntheticEpochs.write(tmp.resolve("epochs"), 1, new int[] {10, 3}, 3, 4, 0.0, 0, false);
+    InvalidInputException e =
+        assertThrows(
+            InvalidInputException.class, () -> run(new DecodeMethod(), Map.of(), epochs, 1, "few"));
+    assertTrue(
+        e.getMessage().contains("S01") && e.getMessage().contains("fewer than the 5 folds"),
         e.getMessage());
   }
 
   @Test
   void nonFiniteValueIsAUserErrorNamingSubjectAndTrial() throws Exception {
-    Path epochs = SyntheticEpochs.write(tmp.resolve("epochs"), 1, new int[] {10, 10}, 3, 4, 0.0, 0,
-        false);
+    Path epochs =
+        SyntheticEpochs.write(tmp.resolve("epochs"), 1, new int[] {10, 10}, 3, 4, 0.0, 0, false);
     NpyArray x = Npy.read(epochs.resolve("S01/X.npy"));
     double[] v = x.doubles().clone();
     v[7 * 12 + 5] = Double.NaN; // trial 7
     Npy.write(epochs.resolve("S01/X.npy"), NpyArray.ofDoubles(v, x.shape()));
-    InvalidInputException e = assertThrows(InvalidInputException.class,
-        () -> run(new DecodeMethod(), Map.of(), epochs, 1, "nan"));
-    assertTrue(e.getMessage().contains("S01") && e.getMessage().contains("trial 7"), e.getMessage());
+    InvalidInputException e =
+        assertThrows(
+            InvalidInputException.class, () -> run(new DecodeMethod(), Map.of(), epochs, 1, "nan"));
+    assertTrue(
+        e.getMessage().contains("S01") && e.getMessage().contains("trial 7"), e.getMessage());
   }
 
   @Test
@@ -182,11 +200,14 @@ class DecodeMethodTest {
     assertEquals(100L, new PermuteMethod().spec().param("permutations").defaultValue());
   }
 
-  static Path run(Method method, Map<String, Object> params, Path epochs, int slices, String name,
-      Path root) throws Exception {
+  static Path run(
+      Method method, Map<String, Object> params, Path epochs, int slices, String name, Path root)
+      throws Exception {
     Path dir = Files.createDirectories(root.resolve(name));
-    return new TestingPhaseContext(method, new HashMap<>(params), dir).input("epochs", epochs)
-        .slices(slices).runAll();
+    return new TestingPhaseContext(method, new HashMap<>(params), dir)
+        .input("epochs", epochs)
+        .slices(slices)
+        .runAll();
   }
 
   private Path run(Method method, Map<String, Object> params, Path epochs, int slices, String name)

@@ -15,7 +15,8 @@ class EegMethodsTest {
   @Test
   void everyEegMethodIsDiscoverableAndDocumentsItsParameters() {
     MethodRegistry registry = MethodRegistry.discover(getClass().getClassLoader());
-    for (String name : List.of("eeg.synthesize", "eeg.load", "eeg.preprocess", "eeg.stats", "eeg.report")) {
+    for (String name :
+        List.of("eeg.synthesize", "eeg.load", "eeg.preprocess", "eeg.stats", "eeg.report")) {
       Method m = registry.get(name);
       assertNotNull(m, name + " is not listed in META-INF/services");
       assertEquals(1, m.spec().defaultSlices());

@@ -2,8 +2,8 @@ package dev.reprise.worker.eeg;
 
 import dev.reprise.core.method.DirectoryArtifacts;
 import dev.reprise.core.method.Method;
-import dev.reprise.core.method.Params;
 import dev.reprise.core.method.ParamValues;
+import dev.reprise.core.method.Params;
 import dev.reprise.core.method.TestingPhaseContext;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,9 +16,11 @@ import java.util.Map;
 final class EegTesting {
   private EegTesting() {}
 
-  static Path run(Method m, Map<String, Object> params, Path root, int slices, Map<String, Path> inputs)
+  static Path run(
+      Method m, Map<String, Object> params, Path root, int slices, Map<String, Path> inputs)
       throws Exception {
-    TestingPhaseContext ctx = new TestingPhaseContext(m, params, Files.createDirectories(root)).slices(slices);
+    TestingPhaseContext ctx =
+        new TestingPhaseContext(m, params, Files.createDirectories(root)).slices(slices);
     inputs.forEach(ctx::input);
     return ctx.runAll();
   }
@@ -37,7 +39,8 @@ final class EegTesting {
     org.junit.jupiter.api.Assertions.assertEquals(names, DirectoryArtifacts.listFiles(b));
     for (String n : names) {
       org.junit.jupiter.api.Assertions.assertTrue(
-          Arrays.equals(Files.readAllBytes(a.resolve(n)), Files.readAllBytes(b.resolve(n))), n + " differs");
+          Arrays.equals(Files.readAllBytes(a.resolve(n)), Files.readAllBytes(b.resolve(n))),
+          n + " differs");
     }
   }
 }

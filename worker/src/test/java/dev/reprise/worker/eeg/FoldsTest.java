@@ -75,9 +75,12 @@ class FoldsTest {
   @Test
   void aClassSmallerThanTheFoldCountIsAnError() {
     int[] labels = {0, 0, 0, 0, 0, 1, 1, 1};
-    InvalidInputException e = assertThrows(InvalidInputException.class,
-        () -> Folds.assign(labels, 2, 5, new SplittableRandom(0), new int[8], "subject S07"));
-    assertTrue(e.getMessage().contains("subject S07") && e.getMessage().contains("class 1"),
+    InvalidInputException e =
+        assertThrows(
+            InvalidInputException.class,
+            () -> Folds.assign(labels, 2, 5, new SplittableRandom(0), new int[8], "subject S07"));
+    assertTrue(
+        e.getMessage().contains("subject S07") && e.getMessage().contains("class 1"),
         e.getMessage());
   }
 }

@@ -7,7 +7,9 @@ import dev.reprise.core.io.NpyArray;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** {@link Lda} against scikit-learn's LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"). */
+/**
+ * {@link Lda} against scikit-learn's LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto").
+ */
 class LdaTest {
   /** Largest |java - sklearn| / max|sklearn| over coef_ and intercept_. */
   static final double COEF_RELATIVE_TOLERANCE = 1e-8;
@@ -49,8 +51,8 @@ class LdaTest {
 
     int[] mine = new int[xt.dim(0)];
     for (int i = 0; i < mine.length; i++) {
-      mine[i] = LinearClassifier.predict(lda.coef(), lda.intercept(), lda.rows(), p, xt.doubles(),
-          i * p);
+      mine[i] =
+          LinearClassifier.predict(lda.coef(), lda.intercept(), lda.rows(), p, xt.doubles(), i * p);
     }
     assertArrayEquals(pred, mine);
   }

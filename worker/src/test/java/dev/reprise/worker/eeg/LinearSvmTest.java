@@ -21,7 +21,9 @@ class LinearSvmTest {
    */
   static final double TIGHT_RELATIVE_TOLERANCE = 1e-8;
 
-  /** Newton's method on the piecewise quadratic ends in a few steps (measured: 4 on c2, 12 on c3). */
+  /**
+   * Newton's method on the piecewise quadratic ends in a few steps (measured: 4 on c2, 12 on c3).
+   */
   static final int MOST_ITERATIONS = 25;
 
   @ParameterizedTest

@@ -52,40 +52,94 @@ class LoadTest {
     assertEquals(1000 + 100 + 20 + 4, b.at(1, 2, 4));
     assertTrue(Epochs.isFloat32(folder, "sub-b"));
 
-    Path sliced = EegTesting.run(new Load(), matParams(fixture("mat")), tmp.resolve("b"), 2, Map.of());
+    Path sliced =
+        EegTesting.run(new Load(), matParams(fixture("mat")), tmp.resolve("b"), 2, Map.of());
     EegTesting.assertSameFiles(out, sliced);
   }
 
   @Test
   void classNamesFromTheParameterAndZeroBasedLabelsAreChecked() throws Exception {
-    Map<String, Object> p = Map.of("path", fixture("mat").toString(), "sfreq", 100, "tmin", -0.1,
-        "classes", List.of("face", "house", "tool"));
+    Map<String, Object> p =
+        Map.of(
+            "path",
+            fixture("mat").toString(),
+            "sfreq",
+            100,
+            "tmin",
+            -0.1,
+            "classes",
+            List.of("face", "house", "tool"));
     Path out = EegTesting.run(new Load(), p, tmp.resolve("a"), 1, Map.of());
-    assertEquals(List.of("face", "house", "tool"), Epochs.readInfo(EegTesting.folder(out)).classes());
-    Map<String, Object> zeroBased = Map.of("path", fixture("mat").toString(), "sfreq", 100, "tmin", -0.1,
-        "classes", List.of("face", "house", "tool"), "labelBase", 0);
-    InvalidInputException e = assertThrows(InvalidInputException.class,
-        () -> EegTesting.run(new Load(), zeroBased, tmp.resolve("b"), 1, Map.of()));
+    assertEquals(
+        List.of("face", "house", "tool"), Epochs.readInfo(EegTesting.folder(out)).classes());
+    Map<String, Object> zeroBased =
+        Map.of(
+            "path",
+            fixture("mat").toString(),
+            "sfreq",
+            100,
+            "tmin",
+            -0.1,
+            "classes",
+            List.of("face", "house", "tool"),
+            "labelBase",
+            0);
+    InvalidInputException e =
+        assertThrows(
+            InvalidInputException.class,
+            () -> EegTesting.run(new Load(), zeroBased, tmp.resolve("b"), 1, Map.of()));
     assertTrue(e.getMessage().contains("sub-a, trial 3: label 3"), e.getMessage());
   }
 
   @Test
   void userMistakesGiveMessagesNamingTheProblem() throws Exception {
-    InvalidInputException missing = assertThrows(InvalidInputException.class, () -> EegTesting.run(new Load(),
-        Map.of("path", tmp.resolve("nowhere").toString()), tmp.resolve("a"), 1, Map.of()));
+    InvalidInputException missing =
+        assertThrows(
+            InvalidInputException.class,
+            () ->
+                EegTesting.run(
+                    new Load(),
+                    Map.of("path", tmp.resolve("nowhere").toString()),
+                    tmp.resolve("a"),
+                    1,
+                    Map.of()));
     assertTrue(missing.getMessage().contains("nowhere does not exist"), missing.getMessage());
 
-    InvalidInputException noRate = assertThrows(InvalidInputException.class, () -> EegTesting.run(new Load(),
-        Map.of("path", fixture("mat").toString()), tmp.resolve("b"), 1, Map.of()));
+    InvalidInputException noRate =
+        assertThrows(
+            InvalidInputException.class,
+            () ->
+                EegTesting.run(
+                    new Load(),
+                    Map.of("path", fixture("mat").toString()),
+                    tmp.resolve("b"),
+                    1,
+                    Map.of()));
     assertTrue(noRate.getMessage().contains("sfreq"), noRate.getMessage());
 
-    InvalidInputException shape = assertThrows(InvalidInputException.class, () -> EegTesting.run(new Load(),
-        matParams(fixture("mat-bad")), tmp.resolve("c"), 1, Map.of()));
-    assertTrue(shape.getMessage().contains("sub-c") && shape.getMessage().contains("X must be trials × channels × times"),
+    InvalidInputException shape =
+        assertThrows(
+            InvalidInputException.class,
+            () ->
+                EegTesting.run(
+                    new Load(), matParams(fixture("mat-bad")), tmp.resolve("c"), 1, Map.of()));
+    assertTrue(
+        shape.getMessage().contains("sub-c")
+            && shape.getMessage().contains("X must be trials × channels × times"),
         shape.getMessage());
 
-    InvalidInputException empty = assertThrows(InvalidInputException.class, () -> EegTesting.run(new Load(),
-        Map.of("path", java.nio.file.Files.createDirectories(tmp.resolve("empty")).toString()), tmp.resolve("d"), 1, Map.of()));
+    InvalidInputException empty =
+        assertThrows(
+            InvalidInputException.class,
+            () ->
+                EegTesting.run(
+                    new Load(),
+                    Map.of(
+                        "path",
+                        java.nio.file.Files.createDirectories(tmp.resolve("empty")).toString()),
+                    tmp.resolve("d"),
+                    1,
+                    Map.of()));
     assertTrue(empty.getMessage().contains("neither"), empty.getMessage());
   }
 
@@ -99,13 +153,18 @@ class LoadTest {
       x[i] = i * 0.25;
     }
     Epochs.writeSubject(src, new Epochs.Subject("s1", x, 3, 2, 4, new int[] {0, 1, 1}), true);
-    Path out = EegTesting.run(new Load(), Map.of("path", src.toString()), tmp.resolve("a"), 1, Map.of());
+    Path out =
+        EegTesting.run(new Load(), Map.of("path", src.toString()), tmp.resolve("a"), 1, Map.of());
     EegTesting.assertSameFiles(src, out);
 
     x[(2 * 2 + 1) * 4 + 3] = Double.NaN;
     Epochs.writeSubject(src, new Epochs.Subject("s1", x, 3, 2, 4, new int[] {0, 1, 1}), false);
-    InvalidInputException e = assertThrows(InvalidInputException.class,
-        () -> EegTesting.run(new Load(), Map.of("path", src.toString()), tmp.resolve("b"), 1, Map.of()));
+    InvalidInputException e =
+        assertThrows(
+            InvalidInputException.class,
+            () ->
+                EegTesting.run(
+                    new Load(), Map.of("path", src.toString()), tmp.resolve("b"), 1, Map.of()));
     assertTrue(e.getMessage().contains("subject s1, trial 2, channel C2"), e.getMessage());
   }
 }

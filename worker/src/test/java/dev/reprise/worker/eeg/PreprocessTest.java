@@ -18,10 +18,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 class PreprocessTest {
   private static final double EXACT = 1e-12;
+
   /** Passband ripple of the Hamming-windowed sinc well below the cutoff. */
   private static final double PASSBAND_TOLERANCE = 0.01;
+
   /** Hamming stop-band attenuation is ~53 dB; well above the cutoff a sine keeps < 1%. */
   private static final double STOPBAND_MAX_GAIN = 0.01;
+
   private static final double SFREQ = 250;
   private static final int TIMES = 251;
 
@@ -55,8 +58,13 @@ class PreprocessTest {
 
   @Test
   void baselineRemovesTheWindowMeanExactly() throws Exception {
-    Path out = EegTesting.run(new Preprocess(), Map.of("baseline", List.of(-0.2, 0.0)), tmp.resolve("o"), 1,
-        Map.of("epochs", epochs(6)));
+    Path out =
+        EegTesting.run(
+            new Preprocess(),
+            Map.of("baseline", List.of(-0.2, 0.0)),
+            tmp.resolve("o"),
+            1,
+            Map.of("epochs", epochs(6)));
     Epochs.Subject before = read(tmp.resolve("in"), "s1");
     Epochs.Subject s = read(out, "s1");
     int window = 51; // -0.2 .. 0.0 s at 250 Hz, both ends included
@@ -77,7 +85,8 @@ class PreprocessTest {
   @Test
   void decimationHalvesTheRateKeepsLowFrequenciesAndRemovesAliases() throws Exception {
     Path dir = tmp.resolve("sines");
-    Epochs.Info info = new Epochs.Info(SFREQ, -0.2, List.of("slow", "fast", "flat"), List.of("a", "b"));
+    Epochs.Info info =
+        new Epochs.Info(SFREQ, -0.2, List.of("slow", "fast", "flat"), List.of("a", "b"));
     Epochs.writeInfo(dir, info);
     double[] x = new double[2 * 3 * TIMES];
     for (int r = 0; r < 2; r++) {
@@ -89,7 +98,9 @@ class PreprocessTest {
       }
     }
     Epochs.writeSubject(dir, new Epochs.Subject("s1", x, 2, 3, TIMES, new int[] {0, 1}), false);
-    Path out = EegTesting.run(new Preprocess(), Map.of("decimate", 2), tmp.resolve("o"), 1, Map.of("epochs", dir));
+    Path out =
+        EegTesting.run(
+            new Preprocess(), Map.of("decimate", 2), tmp.resolve("o"), 1, Map.of("epochs", dir));
     var folder = EegTesting.folder(out);
     Epochs.Info outInfo = Epochs.readInfo(folder);
     assertEquals(125.0, outInfo.sfreq());
@@ -99,10 +110,13 @@ class PreprocessTest {
     for (int t = 0; t < s.times(); t++) {
       double time = outInfo.time(t);
       assertEquals(info.time(2 * t), time, 1e-12);
-      assertEquals(Math.sin(2 * Math.PI * 5 * time), s.at(0, 0, t), PASSBAND_TOLERANCE, "5 Hz at " + time);
+      assertEquals(
+          Math.sin(2 * Math.PI * 5 * time), s.at(0, 0, t), PASSBAND_TOLERANCE, "5 Hz at " + time);
       assertEquals(3.5, s.at(0, 2, t), EXACT);
       if (t >= 10 && t < s.times() - 10) { // away from the reflected edges
-        assertTrue(Math.abs(s.at(0, 1, t)) < STOPBAND_MAX_GAIN, "110 Hz leaks at " + time + ": " + s.at(0, 1, t));
+        assertTrue(
+            Math.abs(s.at(0, 1, t)) < STOPBAND_MAX_GAIN,
+            "110 Hz leaks at " + time + ": " + s.at(0, 1, t));
       }
     }
   }
@@ -122,11 +136,13 @@ class PreprocessTest {
     for (int r = 0; r < trials; r++) {
       y[r] = r % 3;
     }
-    x[(3 * 2 + 1) * TIMES + 40] = 80;  // trial 3, channel C2: peak-to-peak just under 80
-    x[(7 * 2) * TIMES + 200] = -150;   // trial 7, channel C1
-    x[(5 * 2) * TIMES + 10] = 49;      // trial 5: under the threshold, kept
+    x[(3 * 2 + 1) * TIMES + 40] = 80; // trial 3, channel C2: peak-to-peak just under 80
+    x[(7 * 2) * TIMES + 200] = -150; // trial 7, channel C1
+    x[(5 * 2) * TIMES + 10] = 49; // trial 5: under the threshold, kept
     Epochs.writeSubject(dir, new Epochs.Subject("s1", x, trials, 2, TIMES, y), true);
-    Path out = EegTesting.run(new Preprocess(), Map.of("reject", 50), tmp.resolve("o"), 1, Map.of("epochs", dir));
+    Path out =
+        EegTesting.run(
+            new Preprocess(), Map.of("reject", 50), tmp.resolve("o"), 1, Map.of("epochs", dir));
     JsonNode rej = new ObjectMapper().readTree(out.resolve("rejected.json").toFile()).get("s1");
     assertEquals(9, rej.get("trials").asInt());
     assertEquals(7, rej.get("kept").asInt());
@@ -149,24 +165,43 @@ class PreprocessTest {
 
   @Test
   void rejectingEveryTrialNamesTheSubject() throws Exception {
-    InvalidInputException e = assertThrows(InvalidInputException.class, () -> EegTesting.run(new Preprocess(),
-        Map.of("reject", 1.0), tmp.resolve("o"), 1, Map.of("epochs", epochs(4))));
+    InvalidInputException e =
+        assertThrows(
+            InvalidInputException.class,
+            () ->
+                EegTesting.run(
+                    new Preprocess(),
+                    Map.of("reject", 1.0),
+                    tmp.resolve("o"),
+                    1,
+                    Map.of("epochs", epochs(4))));
     assertTrue(e.getMessage().contains("subject s1"), e.getMessage());
   }
 
   @Test
   void baselineOutsideTheEpochIsAnInputError() throws Exception {
-    InvalidInputException e = assertThrows(InvalidInputException.class, () -> EegTesting.run(new Preprocess(),
-        Map.of("baseline", List.of(-1.0, -0.5)), tmp.resolve("o"), 1, Map.of("epochs", epochs(4))));
+    InvalidInputException e =
+        assertThrows(
+            InvalidInputException.class,
+            () ->
+                EegTesting.run(
+                    new Preprocess(),
+                    Map.of("baseline", List.of(-1.0, -0.5)),
+                    tmp.resolve("o"),
+                    1,
+                    Map.of("epochs", epochs(4))));
     assertTrue(e.getMessage().contains("baseline"), e.getMessage());
   }
 
   @Test
   void outputsDoNotDependOnTheSliceCount() throws Exception {
     Path in = epochs(6);
-    Map<String, Object> params = Map.of("baseline", List.of(-0.2, 0.0), "decimate", 3, "reject", 45);
-    Path one = EegTesting.run(new Preprocess(), params, tmp.resolve("one"), 1, Map.of("epochs", in));
-    Path three = EegTesting.run(new Preprocess(), params, tmp.resolve("three"), 3, Map.of("epochs", in));
+    Map<String, Object> params =
+        Map.of("baseline", List.of(-0.2, 0.0), "decimate", 3, "reject", 45);
+    Path one =
+        EegTesting.run(new Preprocess(), params, tmp.resolve("one"), 1, Map.of("epochs", in));
+    Path three =
+        EegTesting.run(new Preprocess(), params, tmp.resolve("three"), 3, Map.of("epochs", in));
     EegTesting.assertSameFiles(one, three);
     assertEquals(84, read(one, "s2").times());
   }

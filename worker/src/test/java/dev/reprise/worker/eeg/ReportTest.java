@@ -28,8 +28,8 @@ class ReportTest {
   @TempDir Path tmp;
 
   /**
-   * 12 subjects × 126 times (−0.2..0.8 s at 125 Hz), 3 classes: chance plus a bump peaking at 0.22 s,
-   * plus seeded noise. Returns the decode-like folder.
+   * 12 subjects × 126 times (−0.2..0.8 s at 125 Hz), 3 classes: chance plus a bump peaking at 0.22
+   * s, plus seeded noise. Returns the decode-like folder.
    */
   static Path decodeLike(Path dir, long seed) throws Exception {
     int n = 12;
@@ -53,27 +53,38 @@ class ReportTest {
     Npy.write(dir.resolve("accuracy.npy"), NpyArray.ofDoubles(acc, n, t));
     Npy.write(dir.resolve("times.npy"), NpyArray.ofDoubles(times, t));
     Files.write(dir.resolve("subjects.json"), JSON.writeValueAsBytes(subjects));
-    Files.write(dir.resolve("classes.json"), JSON.writeValueAsBytes(List.of("face", "landmark", "object")));
+    Files.write(
+        dir.resolve("classes.json"), JSON.writeValueAsBytes(List.of("face", "landmark", "object")));
     return dir;
   }
 
   @Test
   void writesAFigureAPageAndASummaryWithTheRightNumbers() throws Exception {
     Path decode = decodeLike(tmp.resolve("decode"), 1);
-    Path stats = EegTesting.run(new Stats(), Map.of(), tmp.resolve("stats"), 1, Map.of("scores", decode));
-    Path out = EegTesting.run(new Report(), Map.of("title", "Faces vs landmarks vs objects"), tmp.resolve("report"),
-        1, Map.of("scores", decode, "stats", stats));
+    Path stats =
+        EegTesting.run(new Stats(), Map.of(), tmp.resolve("stats"), 1, Map.of("scores", decode));
+    Path out =
+        EegTesting.run(
+            new Report(),
+            Map.of("title", "Faces vs landmarks vs objects"),
+            tmp.resolve("report"),
+            1,
+            Map.of("scores", decode, "stats", stats));
 
     BufferedImage png = ImageIO.read(out.resolve("accuracy.png").toFile());
     assertNotNull(png);
     assertEquals(AccuracyFigure.WIDTH, png.getWidth());
     assertEquals(AccuracyFigure.HEIGHT, png.getHeight());
 
-    Document svg = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(out.resolve("accuracy.svg").toFile());
+    Document svg =
+        DocumentBuilderFactory.newInstance()
+            .newDocumentBuilder()
+            .parse(out.resolve("accuracy.svg").toFile());
     assertEquals("svg", svg.getDocumentElement().getTagName());
     assertEquals(1, svg.getElementsByTagName("polygon").getLength()); // the SEM band
     String svgText = Files.readString(out.resolve("accuracy.svg"));
-    assertTrue(svgText.contains(">Time (s)</text>") && svgText.contains(">Decoding accuracy (%)</text>"));
+    assertTrue(
+        svgText.contains(">Time (s)</text>") && svgText.contains(">Decoding accuracy (%)</text>"));
     assertTrue(svgText.contains(">Faces vs landmarks vs objects</text>"));
 
     NpyArray acc = Npy.read(decode.resolve("accuracy.npy"));
@@ -104,7 +115,10 @@ class ReportTest {
     assertEquals(significant, summary.get("significantClusters").asInt());
     boolean peakCovered = false;
     for (JsonNode c : statsJson.get("clusters")) {
-      peakCovered |= c.get("p").asDouble() < 0.05 && c.get("start").asDouble() < 0.22 && c.get("end").asDouble() > 0.22;
+      peakCovered |=
+          c.get("p").asDouble() < 0.05
+              && c.get("start").asDouble() < 0.22
+              && c.get("end").asDouble() > 0.22;
     }
     assertTrue(peakCovered, "a significant cluster covers the planted peak at 0.22 s");
     // Every shaded cluster appears in the SVG with its p label.
@@ -113,15 +127,25 @@ class ReportTest {
 
     String html = Files.readString(out.resolve("report.html"));
     assertTrue(html.contains("<svg role=\"img\"") && html.contains("<table>"));
-    DocumentBuilderFactory.newInstance().newDocumentBuilder()
-        .parse(new java.io.ByteArrayInputStream(html.replace("<!DOCTYPE html>", "").getBytes("UTF-8")));
+    DocumentBuilderFactory.newInstance()
+        .newDocumentBuilder()
+        .parse(
+            new java.io.ByteArrayInputStream(
+                html.replace("<!DOCTYPE html>", "").getBytes("UTF-8")));
   }
 
   @Test
   void titleDefaultsToThePipelineName() throws Exception {
     Path decode = decodeLike(tmp.resolve("decode"), 2);
-    Path stats = EegTesting.run(new Stats(), Map.of(), tmp.resolve("stats"), 1, Map.of("scores", decode));
-    Path out = EegTesting.run(new Report(), Map.of(), tmp.resolve("report"), 1, Map.of("scores", decode, "stats", stats));
+    Path stats =
+        EegTesting.run(new Stats(), Map.of(), tmp.resolve("stats"), 1, Map.of("scores", decode));
+    Path out =
+        EegTesting.run(
+            new Report(),
+            Map.of(),
+            tmp.resolve("report"),
+            1,
+            Map.of("scores", decode, "stats", stats));
     assertTrue(Files.readString(out.resolve("accuracy.svg")).contains(">test-pipeline</text>"));
   }
 }

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class StatsTest {
   /** accuracy = chance + 0.05 x only rescales t's inputs: masses agree to rounding. */
   private static final double MASS_TOLERANCE = 1e-9;
+
   private static final double EXACT_P_TOLERANCE = 1e-12;
   private static final double SCALE = 0.05;
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,7 +32,8 @@ class StatsTest {
   @TempDir Path tmp;
 
   private static JsonNode mneCase() throws Exception {
-    try (InputStream in = StatsTest.class.getResourceAsStream("/fixtures/cluster_test_cases.json")) {
+    try (InputStream in =
+        StatsTest.class.getResourceAsStream("/fixtures/cluster_test_cases.json")) {
       for (JsonNode c : JSON.readTree(in).get("cases")) {
         if (c.get("name").asText().equals("exact-tail1")) {
           return c;
@@ -42,7 +44,8 @@ class StatsTest {
   }
 
   /** Writes a decode-like stage: accuracy = chance[s] + SCALE · x, times from −0.1 s at 100 Hz. */
-  static Path scores(Path dir, double[][] x, double[] chance, List<String> classes) throws Exception {
+  static Path scores(Path dir, double[][] x, double[] chance, List<String> classes)
+      throws Exception {
     int n = x.length;
     int t = x[0].length;
     double[] acc = new double[n * t];
@@ -104,7 +107,9 @@ class StatsTest {
     double[] chance = new double[x.length];
     java.util.Arrays.fill(chance, 0.5);
     Path in = scores(tmp.resolve("decode"), x, chance, List.of("left", "right"));
-    Path out = EegTesting.run(new Stats(), Map.of("permutations", 1024), tmp.resolve("run"), 1, Map.of("scores", in));
+    Path out =
+        EegTesting.run(
+            new Stats(), Map.of("permutations", 1024), tmp.resolve("run"), 1, Map.of("scores", in));
     JsonNode stats = JSON.readTree(out.resolve("stats.json").toFile());
     assertMatchesMne(c, stats);
     assertEquals(0.5, stats.get("chance").asDouble());
@@ -134,14 +139,20 @@ class StatsTest {
           nullValues[(s * perms + q) * times + j] = v;
           sum += v;
         }
-        nullValues[(s * perms + perms - 1) * times + j] = perms * chance[s] - sum; // mean exactly chance[s]
+        nullValues[(s * perms + perms - 1) * times + j] =
+            perms * chance[s] - sum; // mean exactly chance[s]
       }
     }
     Path in = scores(tmp.resolve("decode"), x, chance, null);
     Path nullDir = Files.createDirectories(tmp.resolve("permute"));
     Npy.write(nullDir.resolve("null.npy"), NpyArray.ofDoubles(nullValues, n, perms, times));
-    Path out = EegTesting.run(new Stats(), Map.of("permutations", 1024), tmp.resolve("run"), 1,
-        Map.of("scores", in, "null", nullDir));
+    Path out =
+        EegTesting.run(
+            new Stats(),
+            Map.of("permutations", 1024),
+            tmp.resolve("run"),
+            1,
+            Map.of("scores", in, "null", nullDir));
     JsonNode stats = JSON.readTree(out.resolve("stats.json").toFile());
     assertMatchesMne(c, stats);
     assertEquals("null", stats.get("chanceFrom").asText());
@@ -153,11 +164,19 @@ class StatsTest {
   void missingChanceIsAClearInputError() throws Exception {
     double[][] x = {{0.1, 0.2}, {0.3, 0.1}, {0.2, 0.2}};
     Path in = scores(tmp.resolve("decode"), x, new double[] {0.5, 0.5, 0.5}, null);
-    InvalidInputException e = assertThrows(InvalidInputException.class,
-        () -> EegTesting.run(new Stats(), Map.of(), tmp.resolve("run"), 1, Map.of("scores", in)));
-    assertTrue(e.getMessage().contains("classes.json") && e.getMessage().contains("'chance'"), e.getMessage());
-    Path run = EegTesting.run(new Stats(), Map.of("chance", 0.5), tmp.resolve("run2"), 1, Map.of("scores", in));
-    assertEquals("parameter", JSON.readTree(run.resolve("stats.json").toFile()).get("chanceFrom").asText());
+    InvalidInputException e =
+        assertThrows(
+            InvalidInputException.class,
+            () ->
+                EegTesting.run(new Stats(), Map.of(), tmp.resolve("run"), 1, Map.of("scores", in)));
+    assertTrue(
+        e.getMessage().contains("classes.json") && e.getMessage().contains("'chance'"),
+        e.getMessage());
+    Path run =
+        EegTesting.run(
+            new Stats(), Map.of("chance", 0.5), tmp.resolve("run2"), 1, Map.of("scores", in));
+    assertEquals(
+        "parameter", JSON.readTree(run.resolve("stats.json").toFile()).get("chanceFrom").asText());
   }
 
   @Test
@@ -166,8 +185,18 @@ class StatsTest {
     Path in = scores(tmp.resolve("decode"), x, new double[] {0.5, 0.5, 0.5}, List.of("a", "b"));
     Path nullDir = Files.createDirectories(tmp.resolve("permute"));
     Npy.write(nullDir.resolve("null.npy"), NpyArray.ofDoubles(new double[3 * 4 * 5], 3, 4, 5));
-    InvalidInputException e = assertThrows(InvalidInputException.class, () -> EegTesting.run(new Stats(),
-        Map.of(), tmp.resolve("run"), 1, Map.of("scores", in, "null", nullDir)));
-    assertTrue(e.getMessage().contains("null.npy must be subjects × permutations × times"), e.getMessage());
+    InvalidInputException e =
+        assertThrows(
+            InvalidInputException.class,
+            () ->
+                EegTesting.run(
+                    new Stats(),
+                    Map.of(),
+                    tmp.resolve("run"),
+                    1,
+                    Map.of("scores", in, "null", nullDir)));
+    assertTrue(
+        e.getMessage().contains("null.npy must be subjects × permutations × times"),
+        e.getMessage());
   }
 }

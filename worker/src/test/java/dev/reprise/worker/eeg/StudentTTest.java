@@ -9,10 +9,11 @@ import org.junit.jupiter.api.Test;
 
 class StudentTTest {
   /**
-   * Against 30-digit mpmath quantiles and scipy's t.cdf. At df = 1000 the log-gamma terms are ~3000,
-   * so rounding in them alone costs ~1e-13 relative in the tail probability and ~1e-12 in t.
+   * Against 30-digit mpmath quantiles and scipy's t.cdf. At df = 1000 the log-gamma terms are
+   * ~3000, so rounding in them alone costs ~1e-13 relative in the tail probability and ~1e-12 in t.
    */
   private static final double RELATIVE_TOLERANCE = 1e-11;
+
   /** scipy.stats.t.ppf itself is only good to ~2e-9 relative (p = 0.99, df = 2). */
   private static final double SCIPY_PPF_TOLERANCE = 1e-8;
 

@@ -9,8 +9,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * {@link SubjectDecoder} allocates nothing per time point and holds about one copy of the
- * subject's data: measured with the current thread's allocation counter ({@code
+ * {@link SubjectDecoder} allocates nothing per time point and holds about one copy of the subject's
+ * data: measured with the current thread's allocation counter ({@code
  * com.sun.management.ThreadMXBean#getThreadAllocatedBytes}).
  */
 class SubjectDecoderAllocationTest {
@@ -23,19 +23,19 @@ class SubjectDecoderAllocationTest {
   /**
    * Most extra bytes that decoding {@code MANY} rather than {@code FEW} time points may allocate.
    * The 100 extra time points run 5 folds x 2 repeats = 1000 extra fits, so one object (>= 16
-   * bytes) per time point would add >= 1600 bytes and one per fit >= 16000. The slack covers
-   * what does not scale with time points but can differ between two calls: the counter's own
-   * granularity and a stray allocation by the JIT's deoptimisation or class loading (the
-   * smallest difference over several tries is used, so a one-off does not count). Measured: 0
-   * bytes in every case; a 24-byte array allocated once per time point (not even per fit) makes
-   * it 2400 and fails the test.
+   * bytes) per time point would add >= 1600 bytes and one per fit >= 16000. The slack covers what
+   * does not scale with time points but can differ between two calls: the counter's own granularity
+   * and a stray allocation by the JIT's deoptimisation or class loading (the smallest difference
+   * over several tries is used, so a one-off does not count). Measured: 0 bytes in every case; a
+   * 24-byte array allocated once per time point (not even per fit) makes it 2400 and fails the
+   * test.
    */
   private static final long SLACK_BYTES = 1024;
 
   /**
    * Most bytes the decoder's constructor may allocate, in units of the subject's data (trials x
-   * channels x times doubles): its features are one copy; work buffers are per trial, not per
-   * time point, and the classifier's are p x p. Measured: 1.01 to 1.14 copies.
+   * channels x times doubles): its features are one copy; work buffers are per trial, not per time
+   * point, and the classifier's are p x p. Measured: 1.01 to 1.14 copies.
    */
   private static final double MOST_COPIES = 1.5;
 
@@ -51,13 +51,13 @@ class SubjectDecoderAllocationTest {
   @CsvSource({"lda, 2, 1", "svm, 2, 1", "lda, 3, 1", "svm, 3, 1", "lda, 2, 4", "svm, 3, 4"})
   void decodingMoreTimePointsAllocatesNoMore(String classifier, int classes, int pseudoTrials) {
     Epochs.Subject subject = subject(classes);
-    DecodeSettings settings =
-        new DecodeSettings(classifier, 1.0, 5, 2, 0, pseudoTrials, 1, false);
+    DecodeSettings settings = new DecodeSettings(classifier, 1.0, 5, 2, 0, pseudoTrials, 1, false);
     long constructed = allocated();
     SubjectDecoder decoder = new SubjectDecoder(subject, settings);
     constructed = allocated() - constructed;
     double dataBytes = 8.0 * subject.x().length;
-    assertTrue(constructed <= MOST_COPIES * dataBytes,
+    assertTrue(
+        constructed <= MOST_COPIES * dataBytes,
         "constructor allocated " + constructed + " bytes for " + dataBytes + " bytes of data");
 
     int[] y = decoder.labels();
@@ -73,9 +73,19 @@ class SubjectDecoderAllocationTest {
       many = allocated() - many;
       least = Math.min(least, many - few);
     }
-    assertTrue(least <= SLACK_BYTES, classifier + ", " + classes + " classes, pseudo-trials "
-        + pseudoTrials + ": " + MANY + " time points allocated " + least + " bytes more than "
-        + FEW);
+    assertTrue(
+        least <= SLACK_BYTES,
+        classifier
+            + ", "
+            + classes
+            + " classes, pseudo-trials "
+            + pseudoTrials
+            + ": "
+            + MANY
+            + " time points allocated "
+            + least
+            + " bytes more than "
+            + FEW);
   }
 
   private static long allocated() {

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SynthesizeTest {
   private static final Map<String, Object> SMALL =
       Map.of("subjects", 3, "trialsPerClass", 40, "channels", 16, "seed", 5);
+
   /**
    * The planted between-class variance is recovered from 40 trials per class within this relative
    * error (the noise part of the estimate has SD ≈ 0.2 of the signal at these sizes).
@@ -35,8 +36,10 @@ class SynthesizeTest {
     Map<String, Object> otherSeed = new java.util.HashMap<>(SMALL);
     otherSeed.put("seed", 6);
     Path other = EegTesting.run(new Synthesize(), otherSeed, tmp.resolve("c"), 1, Map.of());
-    assertFalse(Arrays.equals(Files.readAllBytes(one.resolve("sub-01/X.npy")),
-        Files.readAllBytes(other.resolve("sub-01/X.npy"))));
+    assertFalse(
+        Arrays.equals(
+            Files.readAllBytes(one.resolve("sub-01/X.npy")),
+            Files.readAllBytes(other.resolve("sub-01/X.npy"))));
   }
 
   @Test
@@ -68,7 +71,8 @@ class SynthesizeTest {
         if (time >= 0.15 && time <= 0.30) {
           inside += v;
           nIn++;
-          // Patterns are centred over classes with unit RMS: their (n − 1) variance over 3 classes is
+          // Patterns are centred over classes with unit RMS: their (n − 1) variance over 3 classes
+          // is
           // 3/2, times the squared envelope g · A · sin²(π (t − start) / (end − start)).
           double h = Math.pow(Math.sin(Math.PI * (time - 0.1) / 0.25), 2);
           expectedSignal += 1.5 * Math.pow(gain * Synthesize.DEFAULT_AMPLITUDE * h, 2);
@@ -80,9 +84,13 @@ class SynthesizeTest {
       inside /= nIn;
       outside /= nOut;
       expectedSignal /= nIn;
-      assertEquals(expectedSignal, inside - outside, SIGNAL_TOLERANCE * expectedSignal,
+      assertEquals(
+          expectedSignal,
+          inside - outside,
+          SIGNAL_TOLERANCE * expectedSignal,
           name + ": inside " + inside + ", outside " + outside);
-      // Outside the window the class means differ only by noise: a mean of 40 unit-variance trials has
+      // Outside the window the class means differ only by noise: a mean of 40 unit-variance trials
+      // has
       // variance 1/40, which the (n − 1) variance over classes estimates without bias.
       assertEquals(1.0 / 40, outside, 0.5 / 40, name + " noise floor");
     }
@@ -112,13 +120,24 @@ class SynthesizeTest {
 
   @Test
   void truthListsTheWindowsAndEachSubjectsGain() throws Exception {
-    Map<String, Object> params = Map.of("subjects", 2, "trialsPerClass", 5, "channels", 4,
-        "effects", List.of(Map.of("start", 0.1, "end", 0.2), Map.of("start", 0.4, "end", 0.6, "amplitude", 1.5)));
+    Map<String, Object> params =
+        Map.of(
+            "subjects",
+            2,
+            "trialsPerClass",
+            5,
+            "channels",
+            4,
+            "effects",
+            List.of(
+                Map.of("start", 0.1, "end", 0.2),
+                Map.of("start", 0.4, "end", 0.6, "amplitude", 1.5)));
     Path out = EegTesting.run(new Synthesize(), params, tmp, 1, Map.of());
     JsonNode truth = new ObjectMapper().readTree(out.resolve("truth.json").toFile());
     assertEquals(2, truth.get("effects").size());
     assertEquals(0.4, truth.get("effects").get(1).get("start").asDouble());
-    assertEquals(Synthesize.DEFAULT_AMPLITUDE, truth.get("effects").get(0).get("amplitude").asDouble());
+    assertEquals(
+        Synthesize.DEFAULT_AMPLITUDE, truth.get("effects").get(0).get("amplitude").asDouble());
     assertEquals(1.5, truth.get("effects").get(1).get("amplitude").asDouble());
     for (String s : List.of("sub-01", "sub-02")) {
       double g = truth.get("gains").get(s).asDouble();
@@ -128,8 +147,16 @@ class SynthesizeTest {
 
   @Test
   void whiteNoiseHasUnitVarianceAndPinkNoiseIsSmootherThanWhite() throws Exception {
-    Map<String, Object> base = Map.of("subjects", 1, "trialsPerClass", 20, "channels", 8,
-        "effects", List.of(Map.of("start", 0.1, "end", 0.2, "amplitude", 0)));
+    Map<String, Object> base =
+        Map.of(
+            "subjects",
+            1,
+            "trialsPerClass",
+            20,
+            "channels",
+            8,
+            "effects",
+            List.of(Map.of("start", 0.1, "end", 0.2, "amplitude", 0)));
     for (String noise : List.of("white", "pink")) {
       Map<String, Object> p = new java.util.HashMap<>(base);
       p.put("noise", noise);
@@ -158,11 +185,15 @@ class SynthesizeTest {
   @Test
   void badEffectsAreReportedOnTheEffectsField() {
     Method m = new Synthesize();
-    var problems = m.validate(EegTesting.params(m, Map.of("effects", List.of(Map.of("start", 0.3, "end", 0.1)))));
+    var problems =
+        m.validate(
+            EegTesting.params(m, Map.of("effects", List.of(Map.of("start", 0.3, "end", 0.1)))));
     assertEquals(1, problems.size());
     assertEquals("effects", problems.get(0).param());
     assertTrue(problems.get(0).message().contains("end"), problems.get(0).message());
-    problems = m.validate(EegTesting.params(m, Map.of("effects", List.of(Map.of("start", 0.5, "end", 1.5)))));
+    problems =
+        m.validate(
+            EegTesting.params(m, Map.of("effects", List.of(Map.of("start", 0.5, "end", 1.5)))));
     assertTrue(problems.get(0).message().contains("outside the epoch"), problems.get(0).message());
     problems = m.validate(EegTesting.params(m, Map.of("effects", "soon")));
     assertEquals("effects", problems.get(0).param());

@@ -16,8 +16,16 @@ final class SyntheticEpochs {
    * pattern) at sample {@code at} only; elsewhere, and everywhere when {@code effect} is 0, the
    * data are Gaussian noise (sd 1, or 0.01 with {@code lowNoise}). Odd subjects are float32.
    */
-  static Path write(Path dir, int subjects, int[] counts, int channels, int times, double effect,
-      int at, boolean lowNoise) throws IOException {
+  static Path write(
+      Path dir,
+      int subjects,
+      int[] counts,
+      int channels,
+      int times,
+      double effect,
+      int at,
+      boolean lowNoise)
+      throws IOException {
     Random random = new Random(1234 + subjects * 31L + channels);
     List<String> chNames = new ArrayList<>();
     for (int c = 0; c < channels; c++) {
@@ -65,8 +73,10 @@ final class SyntheticEpochs {
           }
         }
       }
-      Epochs.writeSubject(dir,
-          new Epochs.Subject(String.format("S%02d", s + 1), x, n, channels, times, y), s % 2 == 1);
+      Epochs.writeSubject(
+          dir,
+          new Epochs.Subject(String.format("S%02d", s + 1), x, n, channels, times, y),
+          s % 2 == 1);
     }
     return dir;
   }
