@@ -262,8 +262,8 @@ public final class PipelineParser {
             new Problem(
                 file, name, "inputs", "expected a map of input name to upstream stage name"));
       } else {
-        in.fields()
-            .forEachRemaining(
+        in.properties()
+            .forEach(
                 e -> {
                   String inputName = e.getKey();
                   String field = "inputs." + inputName;
@@ -353,8 +353,8 @@ public final class PipelineParser {
         problems.add(
             new Problem(file, name, "resources", "expected a map like {cpu: \"1\", memory: 2Gi}"));
       } else {
-        res.fields()
-            .forEachRemaining(
+        res.properties()
+            .forEach(
                 e -> {
                   if (!Set.of("cpu", "memory").contains(e.getKey())) {
                     problems.add(

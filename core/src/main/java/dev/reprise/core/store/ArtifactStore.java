@@ -295,7 +295,7 @@ public final class ArtifactStore implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() {
     checked.save();
     blobs.close();
   }

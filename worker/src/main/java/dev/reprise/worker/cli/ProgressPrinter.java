@@ -24,7 +24,6 @@ final class ProgressPrinter implements RunListener, AutoCloseable {
   private final AtomicInteger stagesDone = new AtomicInteger();
   private final Map<String, Running> running = new ConcurrentHashMap<>();
   private final ScheduledExecutorService ticker;
-  private final int workers;
 
   /** A stage being computed: slices done of total, and when it started. */
   private static final class Running {
@@ -40,11 +39,10 @@ final class ProgressPrinter implements RunListener, AutoCloseable {
     }
   }
 
-  ProgressPrinter(PrintStream out, boolean terminal, int totalStages, int workers) {
+  ProgressPrinter(PrintStream out, boolean terminal, int totalStages) {
     this.out = out;
     this.terminal = terminal;
     this.totalStages = totalStages;
-    this.workers = workers;
     if (terminal) {
       ticker =
           Executors.newSingleThreadScheduledExecutor(

@@ -61,7 +61,7 @@ final class RunCommand implements Callable<Integer> {
       RunSummary summary;
       try (ProgressPrinter progress =
           new ProgressPrinter(
-              quiet ? nullStream() : System.err, terminal, pipeline.stages().size(), n)) {
+              quiet ? nullStream() : System.err, terminal, pipeline.stages().size())) {
         if (!quiet) {
           System.err.println(
               "reprise: running "
