@@ -28,6 +28,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import jakarta.inject.Inject;
 import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Instant;
@@ -62,6 +63,7 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
 
   private InformerEventSource<Job, Pipeline> jobs;
 
+  @Inject
   PipelineReconciler(
       OperatorSettings settings,
       MethodRegistry methods,
