@@ -28,6 +28,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import jakarta.inject.Inject;
 import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Instant;
@@ -36,6 +37,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -62,6 +64,7 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
 
   private InformerEventSource<Job, Pipeline> jobs;
 
+  @Inject
   PipelineReconciler(
       OperatorSettings settings,
       MethodRegistry methods,
@@ -91,10 +94,11 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
 
   @Override
   public UpdateControl<Pipeline> reconcile(Pipeline resource, Context<Pipeline> context) {
-    return metrics.reconcileTimer().record(() -> reconcileTimed(resource, context.getClient()));
+    return metrics.reconcileTimer().record(() -> reconcileTimed(resource, context));
   }
 
-  private UpdateControl<Pipeline> reconcileTimed(Pipeline resource, KubernetesClient client) {
+  private UpdateControl<Pipeline> reconcileTimed(Pipeline resource, Context<Pipeline> context) {
+    KubernetesClient client = context.getClient();
     Instant now = clock.instant();
     long generation =
         resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
@@ -111,7 +115,7 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
               : resource.getSpec().getStages().size();
       return finish(
           resource,
-          client,
+          context,
           previous,
           PipelineProgress.invalid(generation, count, e.problems(), previous, now),
           now);
@@ -171,7 +175,7 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
       }
     }
     metrics.stages(result.newlyReused(), result.newlyRan(), result.newlySavedSeconds());
-    return finish(resource, client, previous, result.status(), now);
+    return finish(resource, context, previous, result.status(), now);
   }
 
   /**
@@ -203,7 +207,7 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
   /** 5. Record: events for what changed, and the status only when it differs. */
   private UpdateControl<Pipeline> finish(
       Pipeline resource,
-      KubernetesClient client,
+      Context<Pipeline> context,
       PipelineStatus previous,
       PipelineStatus next,
       Instant now) {
@@ -211,10 +215,26 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
       return UpdateControl.noUpdate();
     }
     for (PipelineEvents.Notice n : PipelineEvents.between(previous, next)) {
-      PipelineEvents.record(client, resource, n, now);
+      PipelineEvents.record(context.getClient(), resource, n, now);
     }
-    resource.setStatus(next);
-    return UpdateControl.patchStatus(resource);
+    // Written here, with the JSON patch UpdateControl.patchStatus would send, so the answer can be
+    // checked: a spec change that lands while the status is written has a resourceVersion older
+    // than this write's, and Java Operator SDK 5.3 can drop its event as already seen. If the
+    // answer carries a newer generation, reconcile again at once instead of at the re-check.
+    Pipeline written =
+        context
+            .resourceOperations()
+            .jsonPatchPrimaryStatus(
+                resource,
+                r -> {
+                  r.setStatus(next);
+                  return r;
+                });
+    if (!Objects.equals(
+        written.getMetadata().getGeneration(), resource.getMetadata().getGeneration())) {
+      return UpdateControl.<Pipeline>noUpdate().rescheduleAfter(0);
+    }
+    return UpdateControl.noUpdate();
   }
 
   /** The resolved stage a worker runs, as LocalExecutor writes it. */

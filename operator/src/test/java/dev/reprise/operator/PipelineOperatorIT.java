@@ -3,20 +3,14 @@ package dev.reprise.operator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.reprise.operator.crd.Pipeline;
 import dev.reprise.operator.crd.StageStatus;
 import io.fabric8.kubernetes.api.model.Event;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -95,22 +89,16 @@ class PipelineOperatorIT {
     assertEquals(
         1.0, h.registry.get("reprise.pipelines").tag("phase", "Succeeded").gauge().value());
 
-    HttpServer http =
-        OperatorMain.metricsServer(
-            h.registry, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-    try {
-      URI uri = URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/metrics");
-      String metrics =
-          HttpClient.newHttpClient()
-              .send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString())
-              .body();
-      assertTrue(metrics.contains("reprise_stages_ran_total 3.0"), metrics);
-      assertTrue(metrics.contains("reprise_pipelines{phase=\"Succeeded\"} 1.0"), metrics);
-      assertTrue(metrics.contains("reprise_reconcile_seconds_count"), metrics);
-      assertTrue(metrics.contains("reprise_reuse_saved_seconds_total"), metrics);
-    } finally {
-      http.stop(0);
-    }
+    // The Prometheus text the registry gives Quarkus' /q/metrics (QuarkusOperatorIT scrapes it).
+    String metrics = h.registry.scrape();
+    assertTrue(metrics.contains("reprise_stages_ran_total 3.0"), metrics);
+    assertTrue(
+        Pattern.compile("(?m)^reprise_pipelines\\{phase=\"Succeeded\",?} 1\\.0$")
+            .matcher(metrics)
+            .find(),
+        metrics);
+    assertTrue(metrics.contains("reprise_reconcile_seconds_count"), metrics);
+    assertTrue(metrics.contains("reprise_reuse_saved_seconds_total"), metrics);
   }
 
   @Test
@@ -146,6 +134,22 @@ class PipelineOperatorIT {
         newJobs);
     assertTrue(!stage(before, "total").getKey().equals(stage(after, "total").getKey()));
     assertEquals(Optional.of("115\n"), h.output(stage(after, "total").getKey(), "sum.txt"));
+  }
+
+  @Test
+  void aSpecChangedJustAfterSuccessIsReconciledAtOnceNotByTheRecheck() throws Exception {
+    // A spec change landing while the operator writes the previous generation's status had its
+    // event dropped (Java Operator SDK 5.3 took it for older than its own write) in about one run
+    // in four, and waited for the 30 s re-check. Four pipelines, each change given 10 s.
+    for (int i = 1; i <= 4; i++) {
+      String name = "sums-" + i;
+      h.apply(doc(name, "{offset: " + 10 * i + "}"));
+      h.await(name, "Succeeded", WAIT);
+      h.apply(doc(name, "{offset: " + (10 * i + 1) + "}"));
+      Pipeline p = h.await(name, "Succeeded", Duration.ofSeconds(10));
+      assertEquals(
+          Optional.of((111 + 10 * i) + "\n"), h.output(stage(p, "total").getKey(), "sum.txt"));
+    }
   }
 
   @Test

@@ -7,10 +7,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 
 /**
- * The operator as a whole: the Java Operator SDK running the one {@link PipelineReconciler} against
- * a Kubernetes client. Tests start and stop it like a pod would be.
+ * The reconciler on a plain Java Operator SDK {@link Operator}, configured as
+ * application.properties configures the Quarkus application, so tests can stop and restart it like
+ * a pod inside one JVM. Production runs through Quarkus ({@link QuarkusOperatorIT} checks that
+ * path).
  */
-public final class PipelineOperator implements AutoCloseable {
+final class PipelineOperator implements AutoCloseable {
   private final Operator operator;
   private final StoreAccess stores;
 

@@ -1,0 +1,84 @@
+package dev.reprise.operator;
+
+import dev.reprise.core.method.MethodRegistry;
+import dev.reprise.core.store.S3Settings;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.eclipse.microprofile.config.Config;
+
+/**
+ * What the Quarkus application hands {@link PipelineReconciler}: settings from the configuration
+ * (application.properties, overridden by the Deployment's {@code REPRISE_*} variables), the store,
+ * the methods, and the metrics on Quarkus' Prometheus registry.
+ */
+@Singleton
+final class OperatorBeans {
+  /** The variables {@link OperatorSettings#fromEnvironment} reads. */
+  static final List<String> VARIABLES =
+      List.of(
+          "REPRISE_STORE",
+          "REPRISE_WORKER_IMAGE",
+          "REPRISE_CREDENTIALS_SECRET",
+          "REPRISE_RETRIES_PER_SLICE",
+          "REPRISE_JOB_TTL_SECONDS",
+          "REPRISE_RECHECK_SECONDS",
+          S3Settings.ENDPOINT_VAR,
+          S3Settings.ACCESS_KEY_VAR,
+          S3Settings.SECRET_KEY_VAR,
+          S3Settings.REGION_VAR);
+
+  /**
+   * A variable's configuration property: {@code REPRISE_WORKER_IMAGE} is {@code
+   * reprise.worker-image}, which the environment variable overrides by Quarkus' own mapping.
+   */
+  static String property(String variable) {
+    return variable.toLowerCase(Locale.ROOT).replaceFirst("_", ".").replace('_', '-');
+  }
+
+  @Produces
+  @Singleton
+  OperatorSettings settings(Config config) {
+    Map<String, String> values = new HashMap<>();
+    for (String variable : VARIABLES) {
+      config
+          .getOptionalValue(property(variable), String.class)
+          .ifPresent(v -> values.put(variable, v));
+    }
+    return OperatorSettings.fromEnvironment(values);
+  }
+
+  @Produces
+  @Singleton
+  StoreAccess stores(OperatorSettings settings) {
+    return new StoreAccess(settings.s3());
+  }
+
+  void close(@Disposes StoreAccess stores) throws Exception {
+    stores.close();
+  }
+
+  @Produces
+  @Singleton
+  MethodRegistry methods() {
+    return MethodRegistry.discover();
+  }
+
+  @Produces
+  @Singleton
+  OperatorMetrics metrics(MeterRegistry registry) {
+    return new OperatorMetrics(registry);
+  }
+
+  @Produces
+  @Singleton
+  Clock clock() {
+    return Clock.systemUTC();
+  }
+}
