@@ -6,12 +6,15 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.eclipse.microprofile.config.Config;
+import org.jboss.logging.Logger;
 
 /**
  * What the Quarkus application hands {@link PipelineReconciler}: settings from the configuration
@@ -20,6 +23,8 @@ import org.eclipse.microprofile.config.Config;
  */
 @Singleton
 final class OperatorBeans {
+  private static final Logger LOG = Logger.getLogger(OperatorBeans.class);
+
   /** The variables {@link OperatorSettings#fromEnvironment} reads. */
   static final List<String> VARIABLES =
       List.of(
@@ -29,6 +34,10 @@ final class OperatorBeans {
           "REPRISE_RETRIES_PER_SLICE",
           "REPRISE_JOB_TTL_SECONDS",
           "REPRISE_RECHECK_SECONDS",
+          "REPRISE_WORKER_CPU",
+          "REPRISE_WORKER_MEMORY",
+          "REPRISE_METHODS_CONFIGMAP",
+          "REPRISE_CREATE_BUCKET",
           S3Settings.ENDPOINT_VAR,
           S3Settings.ACCESS_KEY_VAR,
           S3Settings.SECRET_KEY_VAR,
@@ -57,17 +66,40 @@ final class OperatorBeans {
   @Produces
   @Singleton
   StoreAccess stores(OperatorSettings settings) {
-    return new StoreAccess(settings.s3());
+    return new StoreAccess(settings.s3(), settings.createBucket());
   }
 
   void close(@Disposes StoreAccess stores) throws Exception {
     stores.close();
   }
 
+  /**
+   * The built-in methods plus users' jars: those in {@value OperatorSettings#METHODS_DIR} (where
+   * the chart mounts {@code methods.configMap}) and those {@code REPRISE_CLASSPATH} names. The
+   * operator computes keys from their code, so it needs the very jars the worker pods run.
+   */
   @Produces
   @Singleton
-  MethodRegistry methods() {
-    return MethodRegistry.discover();
+  MethodRegistry methods(Config config) {
+    List<Path> jars = new ArrayList<>();
+    jars.add(
+        Path.of(
+            config
+                .getOptionalValue("reprise.methods-dir", String.class)
+                .orElse(OperatorSettings.METHODS_DIR)));
+    config
+        .getOptionalValue("reprise.classpath", String.class)
+        .ifPresent(
+            cp -> {
+              for (String entry : cp.split(":")) {
+                if (!entry.isBlank()) {
+                  jars.add(Path.of(entry));
+                }
+              }
+            });
+    MethodRegistry methods = MethodRegistry.discover(jars);
+    LOG.info("methods: " + String.join(", ", methods.names()));
+    return methods;
   }
 
   @Produces

@@ -19,6 +19,13 @@ import java.util.Map;
  *     fails
  * @param ttlAfterFinished how long finished Jobs are kept before Kubernetes deletes them
  * @param recheck the safety-net re-check of every pipeline; events are the mechanism
+ * @param workerCpu CPU request of each pod when the stage does not set {@code resources.cpu}
+ * @param workerMemory memory request and limit of each pod when the stage does not set {@code
+ *     resources.memory}; null for none
+ * @param methodsConfigMap a ConfigMap of users' method jars, mounted at {@value #METHODS_DIR} in
+ *     every pod (the operator mounts it there too); null for none
+ * @param createBucket create the default store's bucket if it is missing (for a bundled MinIO);
+ *     otherwise a missing bucket is an error
  */
 public record OperatorSettings(
     String image,
@@ -27,7 +34,37 @@ public record OperatorSettings(
     String credentialsSecret,
     int retriesPerSlice,
     Duration ttlAfterFinished,
-    Duration recheck) {
+    Duration recheck,
+    String workerCpu,
+    String workerMemory,
+    String methodsConfigMap,
+    boolean createBucket) {
+
+  /** Where the images look for users' method jars ({@code /opt/reprise/methods/*.jar}). */
+  public static final String METHODS_DIR = "/opt/reprise/methods";
+
+  /** Settings with the pods' defaults: one CPU, no memory request, no jars of users' methods. */
+  public static OperatorSettings of(
+      String image,
+      String defaultStore,
+      S3Settings s3,
+      String credentialsSecret,
+      int retriesPerSlice,
+      Duration ttlAfterFinished,
+      Duration recheck) {
+    return new OperatorSettings(
+        image,
+        defaultStore,
+        s3,
+        credentialsSecret,
+        retriesPerSlice,
+        ttlAfterFinished,
+        recheck,
+        "1",
+        null,
+        null,
+        false);
+  }
 
   /** Reads {@code REPRISE_*} variables (and the S3 ones) as the operator's Deployment sets them. */
   public static OperatorSettings fromEnvironment(Map<String, String> env) {
@@ -43,6 +80,14 @@ public record OperatorSettings(
         env.getOrDefault("REPRISE_CREDENTIALS_SECRET", "reprise-store"),
         Integer.parseInt(env.getOrDefault("REPRISE_RETRIES_PER_SLICE", "3")),
         Duration.ofSeconds(Long.parseLong(env.getOrDefault("REPRISE_JOB_TTL_SECONDS", "3600"))),
-        Duration.ofSeconds(Long.parseLong(env.getOrDefault("REPRISE_RECHECK_SECONDS", "60"))));
+        Duration.ofSeconds(Long.parseLong(env.getOrDefault("REPRISE_RECHECK_SECONDS", "60"))),
+        env.getOrDefault("REPRISE_WORKER_CPU", "1"),
+        blankToNull(env.get("REPRISE_WORKER_MEMORY")),
+        blankToNull(env.get("REPRISE_METHODS_CONFIGMAP")),
+        Boolean.parseBoolean(env.getOrDefault("REPRISE_CREATE_BUCKET", "false")));
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
   }
 }

@@ -55,6 +55,7 @@ public final class StageJobs {
   static final int KEY_CHARS = 32;
 
   private static final String TMP_VOLUME = "tmp";
+  private static final String METHODS_VOLUME = "methods";
   private static final long USER_ID = 65532;
 
   private StageJobs() {}
@@ -159,7 +160,7 @@ public final class StageJobs {
 
   private static PodSpec podSpec(
       String store, String key, Phase phase, Stage stage, OperatorSettings settings) {
-    String cpu = stage.resources().getOrDefault("cpu", "1");
+    String cpu = stage.resources().getOrDefault("cpu", settings.workerCpu());
     String threads = String.valueOf(threads(cpu));
     List<EnvVar> env = new ArrayList<>();
     S3Settings s3 = settings.s3();
@@ -187,53 +188,71 @@ public final class StageJobs {
     Map<String, Quantity> requests = new LinkedHashMap<>();
     Map<String, Quantity> limits = new LinkedHashMap<>();
     requests.put("cpu", new Quantity(cpu));
-    String memory = stage.resources().get("memory");
+    String memory = stage.resources().getOrDefault("memory", settings.workerMemory());
     if (memory != null) {
       requests.put("memory", new Quantity(memory));
       limits.put("memory", new Quantity(memory));
     }
-    return new PodSpecBuilder()
-        .withRestartPolicy("Never")
-        .withAutomountServiceAccountToken(false)
-        .withEnableServiceLinks(false)
-        .withNewSecurityContext()
-        .withRunAsNonRoot(true)
-        .withRunAsUser(USER_ID)
-        .withRunAsGroup(USER_ID)
-        .withNewSeccompProfile()
-        .withType("RuntimeDefault")
-        .endSeccompProfile()
-        .endSecurityContext()
-        .addNewContainer()
-        .withName(CONTAINER)
-        .withImage(settings.image())
-        .withCommand(
-            "reprise", "worker", "--store", store, "--key", key, "--phase", phase.wireName())
-        .withEnv(env)
-        .withNewResources()
-        .withRequests(requests)
-        .withLimits(limits.isEmpty() ? null : limits)
-        .endResources()
-        .withNewSecurityContext()
-        .withReadOnlyRootFilesystem(true)
-        .withAllowPrivilegeEscalation(false)
-        .withNewCapabilities()
-        .withDrop("ALL")
-        .endCapabilities()
-        .endSecurityContext()
-        .addNewVolumeMount()
-        .withName(TMP_VOLUME)
-        .withMountPath("/tmp")
-        .endVolumeMount()
-        // The kubelet copies the last log lines of a failed pod here; the operator reports them.
-        .withTerminationMessagePolicy("FallbackToLogsOnError")
-        .endContainer()
-        .addNewVolume()
-        .withName(TMP_VOLUME)
-        .withNewEmptyDir()
-        .endEmptyDir()
-        .endVolume()
-        .build();
+    PodSpecBuilder pod =
+        new PodSpecBuilder()
+            .withRestartPolicy("Never")
+            .withAutomountServiceAccountToken(false)
+            .withEnableServiceLinks(false)
+            .withNewSecurityContext()
+            .withRunAsNonRoot(true)
+            .withRunAsUser(USER_ID)
+            .withRunAsGroup(USER_ID)
+            .withNewSeccompProfile()
+            .withType("RuntimeDefault")
+            .endSeccompProfile()
+            .endSecurityContext()
+            .addNewContainer()
+            .withName(CONTAINER)
+            .withImage(settings.image())
+            .withCommand(
+                "reprise", "worker", "--store", store, "--key", key, "--phase", phase.wireName())
+            .withEnv(env)
+            .withNewResources()
+            .withRequests(requests)
+            .withLimits(limits.isEmpty() ? null : limits)
+            .endResources()
+            .withNewSecurityContext()
+            .withReadOnlyRootFilesystem(true)
+            .withAllowPrivilegeEscalation(false)
+            .withNewCapabilities()
+            .withDrop("ALL")
+            .endCapabilities()
+            .endSecurityContext()
+            .addNewVolumeMount()
+            .withName(TMP_VOLUME)
+            .withMountPath("/tmp")
+            .endVolumeMount()
+            // The kubelet copies the last log lines of a failed pod here; the operator reports
+            // them.
+            .withTerminationMessagePolicy("FallbackToLogsOnError")
+            .endContainer()
+            .addNewVolume()
+            .withName(TMP_VOLUME)
+            .withNewEmptyDir()
+            .endEmptyDir()
+            .endVolume();
+    if (settings.methodsConfigMap() != null) {
+      // Users' method jars, where the image's `reprise` looks for them; the operator has the same.
+      pod.editFirstContainer()
+          .addNewVolumeMount()
+          .withName(METHODS_VOLUME)
+          .withMountPath(OperatorSettings.METHODS_DIR)
+          .withReadOnly(true)
+          .endVolumeMount()
+          .endContainer()
+          .addNewVolume()
+          .withName(METHODS_VOLUME)
+          .withNewConfigMap()
+          .withName(settings.methodsConfigMap())
+          .endConfigMap()
+          .endVolume();
+    }
+    return pod.build();
   }
 
   private static EnvVar secret(String name, String secret) {

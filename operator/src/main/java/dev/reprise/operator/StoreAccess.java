@@ -16,12 +16,17 @@ import java.util.concurrent.ConcurrentHashMap;
 /** The stores pipelines name, each opened once and shared by all reconciliations. */
 final class StoreAccess implements AutoCloseable {
   private final S3Settings s3;
+  private final boolean createBucket;
   private final Path cacheDir;
   private final Map<String, ArtifactStore> open = new ConcurrentHashMap<>();
   private final StageResolver resolver;
 
-  StoreAccess(S3Settings s3) {
+  /**
+   * @param createBucket create a missing bucket when a store is first opened (for a bundled MinIO)
+   */
+  StoreAccess(S3Settings s3, boolean createBucket) {
     this.s3 = s3;
+    this.createBucket = createBucket;
     try {
       this.cacheDir = Files.createTempDirectory("reprise-operator");
     } catch (IOException e) {
@@ -34,7 +39,7 @@ final class StoreAccess implements AutoCloseable {
 
   ArtifactStore store(String uri) {
     return open.computeIfAbsent(
-        Stores.normalise(uri), u -> new ArtifactStore(Stores.open(u, s3), cacheDir));
+        Stores.normalise(uri), u -> new ArtifactStore(Stores.open(u, s3, createBucket), cacheDir));
   }
 
   StageResolver resolver() {

@@ -83,7 +83,7 @@ final class OperatorHarness implements AutoCloseable {
                 .build())
         .create();
     settings =
-        new OperatorSettings(
+        OperatorSettings.of(
             "reprise-worker:test",
             store,
             s3.settings(),

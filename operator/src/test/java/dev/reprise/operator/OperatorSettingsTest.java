@@ -27,6 +27,23 @@ class OperatorSettingsTest {
     assertEquals("reprise-store", s.credentialsSecret());
     assertEquals(Duration.ofHours(1), s.ttlAfterFinished());
     assertEquals(Duration.ofSeconds(60), s.recheck());
+    assertEquals("1", s.workerCpu());
+    assertNull(s.workerMemory());
+    assertNull(s.methodsConfigMap());
+    assertEquals(false, s.createBucket());
+
+    OperatorSettings chart =
+        OperatorSettings.fromEnvironment(
+            Map.of(
+                "REPRISE_STORE", "/data/store",
+                "REPRISE_WORKER_CPU", "2",
+                "REPRISE_WORKER_MEMORY", "4Gi",
+                "REPRISE_METHODS_CONFIGMAP", "lab-methods",
+                "REPRISE_CREATE_BUCKET", "true"));
+    assertEquals("2", chart.workerCpu());
+    assertEquals("4Gi", chart.workerMemory());
+    assertEquals("lab-methods", chart.methodsConfigMap());
+    assertTrue(chart.createBucket());
   }
 
   @Test

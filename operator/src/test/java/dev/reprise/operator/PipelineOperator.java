@@ -27,7 +27,7 @@ final class PipelineOperator implements AutoCloseable {
       OperatorSettings settings,
       MethodRegistry methods,
       MeterRegistry registry) {
-    StoreAccess stores = new StoreAccess(settings.s3());
+    StoreAccess stores = new StoreAccess(settings.s3(), settings.createBucket());
     Operator operator =
         new Operator(
             o ->

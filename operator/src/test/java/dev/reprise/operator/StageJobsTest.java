@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 class StageJobsTest {
   static final String KEY = "ab".repeat(32);
   static final OperatorSettings SETTINGS =
-      new OperatorSettings(
+      OperatorSettings.of(
           "reprise-worker:test",
           "s3://reprise/a",
           new S3Settings("http://minio:9000", "ak", "sk", null),
@@ -166,6 +166,70 @@ class StageJobsTest {
             .findFirst()
             .orElseThrow()
             .getValue());
+  }
+
+  @Test
+  void theOperatorsDefaultsFillWhatAStageLeavesOutAndUsersJarsAreMounted() throws Exception {
+    Pipeline p = pipeline(DOC.replace(", resources: {cpu: \"2\", memory: 3Gi}", ""));
+    OperatorSettings settings =
+        new OperatorSettings(
+            SETTINGS.image(),
+            SETTINGS.defaultStore(),
+            SETTINGS.s3(),
+            SETTINGS.credentialsSecret(),
+            SETTINGS.retriesPerSlice(),
+            SETTINGS.ttlAfterFinished(),
+            SETTINGS.recheck(),
+            "2",
+            "1Gi",
+            "my-methods",
+            false);
+    PodSpec pod =
+        StageJobs.desired(
+                "ns",
+                "s3://reprise/a",
+                KEY,
+                Phase.ANALYSIS,
+                p.stage("scaled").orElseThrow(),
+                null,
+                "p/scaled",
+                settings)
+            .getSpec()
+            .getTemplate()
+            .getSpec();
+    Container c = pod.getContainers().get(0);
+    assertEquals("2", c.getResources().getRequests().get("cpu").toString());
+    assertEquals("1Gi", c.getResources().getRequests().get("memory").toString());
+    assertEquals("1Gi", c.getResources().getLimits().get("memory").toString());
+    var mount =
+        c.getVolumeMounts().stream()
+            .filter(m -> m.getMountPath().equals(OperatorSettings.METHODS_DIR))
+            .findFirst()
+            .orElseThrow();
+    assertTrue(mount.getReadOnly());
+    var volume =
+        pod.getVolumes().stream()
+            .filter(v -> v.getName().equals(mount.getName()))
+            .findFirst()
+            .orElseThrow();
+    assertEquals("my-methods", volume.getConfigMap().getName());
+    // Without a ConfigMap, no such volume.
+    assertTrue(
+        StageJobs.desired(
+                "ns",
+                "s3://reprise/a",
+                KEY,
+                Phase.ANALYSIS,
+                p.stage("scaled").orElseThrow(),
+                null,
+                "p/scaled",
+                SETTINGS)
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getVolumes()
+            .stream()
+            .noneMatch(v -> v.getConfigMap() != null));
   }
 
   @Test

@@ -21,6 +21,15 @@ public final class Stores {
    * @throws InvalidInputException for an unsupported URI, or an S3 URI without settings
    */
   public static BlobStore open(String uri, S3Settings s3) {
+    return open(uri, s3, false);
+  }
+
+  /**
+   * As {@link #open(String, S3Settings)}; with {@code createBucket}, an S3 store's missing bucket
+   * is created (for a server that belongs to Reprise, such as a bundled MinIO) instead of being an
+   * error.
+   */
+  public static BlobStore open(String uri, S3Settings s3, boolean createBucket) {
     if (isS3(uri)) {
       S3Uri location = S3Uri.parse(uri);
       if (s3 == null) {
@@ -29,6 +38,9 @@ public final class Stores {
                 + location
                 + " is on S3 and needs its endpoint and credentials: "
                 + S3Settings.describeVariables());
+      }
+      if (createBucket) {
+        S3BlobStore.ensureBucket(s3, location.bucket());
       }
       return new S3BlobStore(s3, location.toString());
     }

@@ -82,6 +82,12 @@ class S3BlobStoreIT extends BlobStoreContract {
       s.write("x", new byte[] {1});
       assertEquals(1, s.list("").size());
     }
+    // As the operator opens its default store on a bundled MinIO.
+    String other = "s3://made-by-stores-" + UUID.randomUUID().toString().substring(0, 8) + "/p";
+    try (BlobStore s = Stores.open(other, server.settings(), true)) {
+      s.write("y", new byte[] {2});
+      assertEquals(1, s.list("").size());
+    }
   }
 
   @Test
