@@ -2,6 +2,7 @@ package dev.reprise.operator.crd;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -39,8 +40,10 @@ public class Pipeline extends CustomResource<PipelineSpec, PipelineStatus> imple
   public static final String GROUP = "reprise.dev";
   public static final String API_VERSION = "reprise.dev/v1alpha1";
 
-  // Overridden only to describe spec and status in the CRD (kubectl explain, the reference).
+  // Overridden only to describe spec and status in the CRD (kubectl explain, the reference), and
+  // to have the API server reject a Pipeline without spec, as the operator would.
   @Override
+  @Required
   @JsonPropertyDescription(
       "What the pipeline computes: its stages, where results go and how many slices run at once;"
           + " the same document 'reprise run' takes on the command line.")
