@@ -92,6 +92,7 @@ class CrdDriftTest {
     version.get("additionalPrinterColumns").forEach(c -> columns.add(c.get("name").asText()));
     assertEquals(List.of("Phase", "Stages", "Reused", "Age"), columns);
 
+    assertEquals("[\"spec\"]", sorted(version.at("/schema/openAPIV3Schema/required")));
     JsonNode spec = version.at("/schema/openAPIV3Schema/properties/spec");
     assertTrue(spec.get("required").toString().contains("stages"));
     JsonNode stage = spec.at("/properties/stages/items");

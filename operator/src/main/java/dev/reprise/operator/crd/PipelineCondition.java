@@ -6,22 +6,23 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 /** A Kubernetes-style condition whose lastTransitionTime moves only when its status does. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PipelineCondition {
-  @JsonPropertyDescription("Ready or Stalled.")
+  @JsonPropertyDescription("The condition: Ready or Stalled.")
   private String type;
 
-  @JsonPropertyDescription("True, False or Unknown.")
+  @JsonPropertyDescription("Whether the condition holds: True, False or Unknown.")
   private String status;
 
-  @JsonPropertyDescription("When status last changed (RFC 3339).")
+  @JsonPropertyDescription("When this condition's status last changed (RFC 3339).")
   private String lastTransitionTime;
 
   @JsonPropertyDescription("The metadata.generation the condition was computed for.")
   private Long observedGeneration;
 
-  @JsonPropertyDescription("One word: the pipeline's phase.")
+  @JsonPropertyDescription("The pipeline's phase, e.g. Running (a one-word reason).")
   private String reason;
 
-  @JsonPropertyDescription("A sentence for humans.")
+  @JsonPropertyDescription(
+      "For people: a summary of progress and reuse, or why the pipeline is Invalid or Failed.")
   private String message;
 
   public PipelineCondition() {}

@@ -11,15 +11,18 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PipelineSpec {
   @JsonPropertyDescription(
-      "Store URI for results, e.g. s3://bucket/prefix; default: the operator's configured store.")
+      "Where stage results are stored, as a URI such as s3://bucket/prefix. Default: the operator's"
+          + " store (its REPRISE_STORE setting).")
   private String store;
 
   @JsonPropertyDescription(
-      "Most slices of one stage running at once (the analysis Job's parallelism); not part of any key.")
+      "At most this many slices of one stage run at once (the parallelism of its analysis Job)."
+          + " Default: all of a stage's slices at once. Changing it changes no key.")
   @Min(1)
   private Integer parallelism;
 
-  @JsonPropertyDescription("The stages, in any order; a stage's inputs name upstream stages.")
+  @JsonPropertyDescription(
+      "The stages, listed in any order: each runs once the stages its inputs name have finished.")
   @Required
   @Size(min = 1)
   private List<StageSpec> stages;

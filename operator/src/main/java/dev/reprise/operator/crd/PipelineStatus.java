@@ -8,10 +8,14 @@ import java.util.List;
 /** The operator's account of a pipeline: small on purpose (per-slice detail stays in the store). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PipelineStatus {
-  @JsonPropertyDescription("The metadata.generation this status describes.")
+  @JsonPropertyDescription(
+      "The metadata.generation this status describes; older than metadata.generation while the"
+          + " operator has not yet looked at a change to spec.")
   private Long observedGeneration;
 
-  @JsonPropertyDescription("Pending, Running, Succeeded, Failed or Invalid.")
+  @JsonPropertyDescription(
+      "Pending, Running, Succeeded (every stage reused or computed), Failed (a stage failed; see"
+          + " message) or Invalid (the spec was rejected; see message).")
   private String phase;
 
   @JsonPropertyDescription("Finished stages (reused or succeeded) out of all, e.g. 3/5.")
@@ -24,17 +28,24 @@ public class PipelineStatus {
   @JsonPropertyDescription("Stages computed by Jobs for this generation.")
   private Integer ran;
 
-  @JsonPropertyDescription("Seconds of computation the reused stages did not have to repeat.")
+  @JsonPropertyDescription(
+      "Seconds of computation the reused stages did not have to repeat: their recorded run times"
+          + " added up.")
   private Double savedSeconds;
 
-  @JsonPropertyDescription("Why the pipeline is Invalid or Failed; empty otherwise.")
+  @JsonPropertyDescription(
+      "Why the pipeline is Invalid (every problem, with its stage and field) or Failed (the failed"
+          + " stages); absent otherwise.")
   private String message;
 
-  @JsonPropertyDescription("One entry per stage, in the order they run.")
+  @JsonPropertyDescription(
+      "One entry per stage, upstream stages before the stages reading them; empty while the"
+          + " pipeline is Invalid.")
   private List<StageStatus> stages = new ArrayList<>();
 
   @JsonPropertyDescription(
-      "Ready (the pipeline succeeded) and Stalled (it cannot progress: invalid or failed).")
+      "Two conditions, for kubectl wait and other tools: Ready (the pipeline succeeded) and"
+          + " Stalled (it cannot progress: Invalid or Failed).")
   private List<PipelineCondition> conditions = new ArrayList<>();
 
   public Long getObservedGeneration() {

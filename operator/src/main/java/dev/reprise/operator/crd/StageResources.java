@@ -7,11 +7,13 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class StageResources {
   @JsonPropertyDescription(
-      "CPU per pod as a Kubernetes quantity (default \"1\"); the maths libraries' thread counts are set to it.")
+      "CPU requested by each pod, as a Kubernetes quantity such as \"2\" or 500m. Default: \"1\"."
+          + " The maths libraries run one thread per whole CPU requested (at least one).")
   private String cpu;
 
   @JsonPropertyDescription(
-      "Memory per pod as a Kubernetes quantity, e.g. 2Gi; also the pod's memory limit.")
+      "Memory requested by each pod, as a Kubernetes quantity such as 2Gi; also the pod's memory"
+          + " limit. Default: no request and no limit.")
   private String memory;
 
   public String getCpu() {

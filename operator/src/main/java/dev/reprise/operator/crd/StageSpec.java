@@ -17,31 +17,42 @@ public class StageSpec {
   public static final String DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 
   @JsonPropertyDescription(
-      "Stage name, unique in the pipeline: at most 63 lower-case letters, digits and '-' (DNS-1123 label).")
+      "Stage name, unique in the pipeline; other stages' inputs refer to it. A DNS-1123 label: at"
+          + " most 63 lower-case letters, digits and '-', starting and ending with a letter or"
+          + " digit. Renaming a stage changes no key.")
   @Required
   @Pattern(DNS_LABEL)
   @Size(min = 1, max = 63)
   private String name;
 
-  @JsonPropertyDescription("The method the stage runs, e.g. eeg.decode.")
+  @JsonPropertyDescription(
+      "The method the stage runs, e.g. eeg.decode; 'reprise methods' lists the methods with their"
+          + " inputs and parameters.")
   @Required
   @Size(min = 1)
   private String method;
 
   @JsonPropertyDescription(
-      "The method's input names mapped to the upstream stages whose outputs they read.")
+      "Maps each of the method's input names to the upstream stage whose outputs it reads, e.g."
+          + " {epochs: clean}.")
   private Map<String, String> inputs;
 
-  @JsonPropertyDescription("The method's parameters; unset ones take the method's defaults.")
+  @JsonPropertyDescription(
+      "The method's parameters, by name, e.g. {folds: 5}; unset ones take the method's defaults,"
+          + " and writing a default explicitly changes no key. The operator checks names, types and"
+          + " ranges, and sets the phase Invalid if they are wrong.")
   @PreserveUnknownFields
   private JsonNode params;
 
   @JsonPropertyDescription(
-      "How many slices the analysis phase is split into (one pod each); part of the key.")
+      "How many slices the method's analysis phase is split into, each run by its own pod; part of"
+          + " the stage's key. Above 1 only for methods with an analysis phase. Default: the"
+          + " method's default (1 for the built-in methods).")
   @Min(1)
   private Integer slices;
 
-  @JsonPropertyDescription("Requests of each pod of the stage; not part of the key.")
+  @JsonPropertyDescription(
+      "CPU and memory requested by each pod of the stage; not part of the key.")
   private StageResources resources;
 
   public String getName() {

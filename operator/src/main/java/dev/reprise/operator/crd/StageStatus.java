@@ -6,24 +6,27 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 /** Where one stage stands. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class StageStatus {
-  @JsonPropertyDescription("The stage's name.")
+  @JsonPropertyDescription("The stage's name, as in spec.stages[].name.")
   private String name;
 
-  @JsonPropertyDescription("Pending, Reused, Running, Succeeded or Failed.")
+  @JsonPropertyDescription(
+      "Pending (waiting for upstream stages), Reused (the result was already in the store),"
+          + " Running, Succeeded (computed by Jobs) or Failed (see message).")
   private String state;
 
   @JsonPropertyDescription(
       "The stage's key (SHA-256) in the store; absent while an upstream stage has not finished.")
   private String key;
 
-  @JsonPropertyDescription("Committed slices of the analysis phase.")
+  @JsonPropertyDescription("Slices of the analysis phase committed to the store so far.")
   private Integer slicesDone;
 
-  @JsonPropertyDescription("All slices of the analysis phase.")
+  @JsonPropertyDescription("How many slices the analysis phase has in all.")
   private Integer slices;
 
   @JsonPropertyDescription(
-      "Wall-clock seconds from the stage's first Job starting to its last finishing.")
+      "Wall-clock seconds from the stage's first Job starting to its last finishing; set once the"
+          + " stage has been computed, absent for a reused stage.")
   private Double seconds;
 
   @JsonPropertyDescription(
