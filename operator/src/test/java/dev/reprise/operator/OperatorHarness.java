@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -45,6 +44,10 @@ final class OperatorHarness implements AutoCloseable {
 
   final TestingS3Server s3;
   final KubernetesMockServer server;
+
+  /** What the client with {@link TestingApiUsage#OPERATOR_TOKEN} asked of the API server. */
+  final TestingApiUsage usage = new TestingApiUsage();
+
   final KubernetesClient client;
   final TestingCluster cluster;
   final OperatorSettings settings;
@@ -57,12 +60,7 @@ final class OperatorHarness implements AutoCloseable {
     s3 = TestingS3Server.start();
     s3.createBucket(BUCKET);
     server =
-        new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            new HashMap<>(),
-            new KubernetesCrudDispatcher(),
-            false);
+        new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), usage, false);
     server.init(java.net.InetAddress.getLoopbackAddress(), 0);
     client = server.createClient();
     try (FileInputStream crd = new FileInputStream("../k8s/crds/" + CrdDriftTest.FILE)) {

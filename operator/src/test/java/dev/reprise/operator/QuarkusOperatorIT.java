@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reprise.operator.crd.Pipeline;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.javaoperatorsdk.operator.Operator;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -16,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
@@ -37,6 +39,9 @@ class QuarkusOperatorIT {
 
   @TestHTTPResource("/q/health/ready")
   URL ready;
+
+  @TestHTTPResource("/q/health/started")
+  URL started;
 
   @Test
   void theQuarkusApplicationReconcilesAPipelineToSucceededAndReportsIt() throws Exception {
@@ -60,11 +65,46 @@ class QuarkusOperatorIT {
         m.body());
     assertTrue(m.body().contains("reprise_reconcile_seconds_count"), m.body());
 
+    assertEquals(200, get(started).statusCode(), "the chart's startup probe");
     HttpResponse<String> l = get(live);
     assertEquals(200, l.statusCode(), l.body());
     HttpResponse<String> r = get(ready);
     assertEquals(200, r.statusCode(), r.body());
     assertTrue(r.body().contains("\"UP\""), r.body());
+  }
+
+  /**
+   * The chart's RBAC rules are exactly what the operator asks of the API server: every request it
+   * made here (starting, running a pipeline, failing one, reporting why) is granted, and nothing is
+   * granted that it never asks for.
+   */
+  @Test
+  void theChartGrantsExactlyWhatTheOperatorUses() throws Exception {
+    OperatorHarness h = TestingKubernetes.harness;
+    h.apply(
+        """
+        apiVersion: reprise.dev/v1alpha1
+        kind: Pipeline
+        metadata: {name: broken}
+        spec:
+          stages:
+            - {name: numbers, method: test.source}
+            - {name: check, method: test.fail, inputs: {in: numbers}, params: {how: invalid}}
+        """);
+    Pipeline p = h.await("broken", "Failed", PipelineOperatorIT.WAIT);
+    assertTrue(
+        PipelineOperatorIT.stage(p, "check").getMessage().contains("exited with code 2"),
+        "the failed pod's detail was read");
+    h.apply(PipelineOperatorIT.doc("again", "{}"));
+    h.await("again", "Succeeded", PipelineOperatorIT.WAIT);
+
+    Set<String> used = h.usage.used();
+    Set<String> granted =
+        TestingHelm.grants(
+            ChartTest.of(TestingHelm.render(ChartTest.DEFAULTS), ClusterRole.class)
+                .get(0)
+                .getRules());
+    assertEquals(granted, used, "granted by charts/reprise (left) and used by the operator");
   }
 
   private static HttpResponse<String> get(URL url) throws Exception {

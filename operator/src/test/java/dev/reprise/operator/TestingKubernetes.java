@@ -21,6 +21,7 @@ public final class TestingKubernetes implements QuarkusTestResourceLifecycleMana
     OperatorSettings s = harness.settings;
     return Map.of(
         "quarkus.kubernetes-client.api-server-url", harness.client.getMasterUrl().toString(),
+        "quarkus.kubernetes-client.token", TestingApiUsage.OPERATOR_TOKEN,
         "reprise.store", s.defaultStore(),
         "reprise.s3-endpoint", s.s3().endpoint(),
         "aws.access-key-id", s.s3().accessKey(),

@@ -1,0 +1,430 @@
+package dev.reprise.operator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesResource;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Helm chart as Helm renders it: lint-clean, objects Kubernetes can read, least privilege, no
+ * root, the generated CRD, images from the build, and plain manifests under k8s/ that say the same.
+ * With {@code -Dreprise.manifests.update=true} it rewrites those manifests from the chart.
+ */
+class ChartTest {
+  static final Map<String, Object> DEFAULTS = Map.of();
+
+  /** Every option on: bundled MinIO, two watched namespaces, a ServiceMonitor, users' jars. */
+  static final Map<String, Object> EVERYTHING =
+      Map.of(
+          "minio.enabled",
+          true,
+          "operator.watchNamespaces",
+          List.of("lab-a", "lab-b"),
+          "metrics.serviceMonitor.enabled",
+          true,
+          "methods.configMap",
+          "lab-methods",
+          "minio.rootPassword",
+          "a-password-for-tests");
+
+  /** The values k8s/minio is rendered with. */
+  static final Map<String, Object> MINIO =
+      Map.of("minio.enabled", true, "minio.rootPassword", "change-me-reprise");
+
+  static final Path MANIFESTS = Path.of("../k8s");
+  static final boolean UPDATE = Boolean.getBoolean("reprise.manifests.update");
+
+  /** Labels only Helm's rendering has; the plain manifests leave them out. */
+  static final Set<String> HELM_LABELS = Set.of("helm.sh/chart", "app.kubernetes.io/managed-by");
+
+  @Test
+  void helmLintFindsNothingToWarnAbout() {
+    LintResult lint = new Helm(TestingHelm.CHART).lint().strict().call();
+    assertFalse(lint.isFailed(), lint.getMessages().toString());
+    for (String m : lint.getMessages()) {
+      assertFalse(m.contains("[WARNING]") || m.contains("[ERROR]"), m);
+    }
+  }
+
+  @Test
+  void everyRenderedObjectIsAKubernetesObjectWithNoFieldKubernetesWouldNotKnow() {
+    for (Map<String, Object> values : List.of(DEFAULTS, EVERYTHING)) {
+      List<HasMetadata> objects = TestingHelm.render(values);
+      assertFalse(objects.isEmpty());
+      for (HasMetadata o : objects) {
+        String what = o.getKind() + " " + o.getMetadata().getName() + " with " + values;
+        assertNotNull(o.getMetadata().getName(), what);
+        if (o instanceof GenericKubernetesResource) {
+          // Only the Prometheus Operator's kind is outside Fabric8's model.
+          assertEquals("ServiceMonitor", o.getKind(), what);
+          continue;
+        }
+        List<String> unknown = new ArrayList<>();
+        unknownFields(o, o.getKind(), unknown, new IdentityHashMap<>());
+        assertEquals(List.of(), unknown, what + " has fields Kubernetes does not define");
+      }
+    }
+  }
+
+  @Test
+  void everyContainerRunsAsNonRootOnAReadOnlyRootFileSystemWithResourceRequests() {
+    for (Map<String, Object> values : List.of(DEFAULTS, EVERYTHING)) {
+      List<Deployment> deployments = of(TestingHelm.render(values), Deployment.class);
+      assertEquals(values.containsKey("minio.enabled") ? 2 : 1, deployments.size());
+      for (Deployment d : deployments) {
+        PodSpec pod = d.getSpec().getTemplate().getSpec();
+        PodSecurityContext psc = pod.getSecurityContext();
+        for (Container c : pod.getContainers()) {
+          String what = d.getMetadata().getName() + "/" + c.getName();
+          var sc = c.getSecurityContext();
+          boolean nonRoot =
+              Boolean.TRUE.equals(sc != null ? sc.getRunAsNonRoot() : null)
+                  || (psc != null && Boolean.TRUE.equals(psc.getRunAsNonRoot()));
+          assertTrue(nonRoot, what + " must run as non-root");
+          Long uid =
+              sc != null && sc.getRunAsUser() != null ? sc.getRunAsUser() : psc.getRunAsUser();
+          assertTrue(uid != null && uid != 0, what + " runs as uid " + uid);
+          assertEquals(Boolean.TRUE, sc.getReadOnlyRootFilesystem(), what);
+          assertEquals(Boolean.FALSE, sc.getAllowPrivilegeEscalation(), what);
+          assertEquals(List.of("ALL"), sc.getCapabilities().getDrop(), what);
+          var requests = c.getResources().getRequests();
+          assertTrue(
+              requests != null && requests.containsKey("cpu") && requests.containsKey("memory"),
+              what + " requests " + requests);
+          assertTrue(
+              c.getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals("/tmp")),
+              what + " needs a writable /tmp on a read-only root");
+        }
+      }
+    }
+  }
+
+  @Test
+  void theOperatorIsProbedOnQuarkusHealthAndRunsOnceAtATime() {
+    Deployment d = operatorDeployment(TestingHelm.render(DEFAULTS));
+    Container c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertEquals("/q/health/live", c.getLivenessProbe().getHttpGet().getPath());
+    assertEquals("/q/health/ready", c.getReadinessProbe().getHttpGet().getPath());
+    assertEquals("/q/health/started", c.getStartupProbe().getHttpGet().getPath());
+    assertEquals(8080, c.getPorts().get(0).getContainerPort());
+    assertEquals(1, d.getSpec().getReplicas());
+    assertEquals("Recreate", d.getSpec().getStrategy().getType());
+  }
+
+  @Test
+  void aClusterRoleOnlyWhenWatchingEveryNamespaceAndRolesInEachWatchedOneOtherwise() {
+    List<HasMetadata> all = TestingHelm.render(DEFAULTS);
+    List<ClusterRole> clusterRoles = of(all, ClusterRole.class);
+    assertEquals(1, clusterRoles.size());
+    assertEquals(List.of(), of(all, Role.class));
+    ClusterRoleBinding binding = of(all, ClusterRoleBinding.class).get(0);
+    assertEquals(clusterRoles.get(0).getMetadata().getName(), binding.getRoleRef().getName());
+    assertEquals("ServiceAccount", binding.getSubjects().get(0).getKind());
+    assertEquals(
+        operatorDeployment(all).getSpec().getTemplate().getSpec().getServiceAccountName(),
+        binding.getSubjects().get(0).getName());
+    assertEquals(TestingHelm.NAMESPACE, binding.getSubjects().get(0).getNamespace());
+    assertEquals(
+        "JOSDK_ALL_NAMESPACES", config(all).getData().get("QUARKUS_OPERATOR_SDK_NAMESPACES"));
+    Set<String> clusterWide = TestingHelm.grants(clusterRoles.get(0).getRules());
+    assertNoWildcards(clusterWide);
+
+    List<HasMetadata> some = TestingHelm.render(EVERYTHING);
+    assertEquals(List.of(), of(some, ClusterRole.class));
+    assertEquals(List.of(), of(some, ClusterRoleBinding.class));
+    List<Role> roles = of(some, Role.class);
+    assertEquals(
+        List.of("lab-a", "lab-b"),
+        roles.stream().map(r -> r.getMetadata().getNamespace()).toList());
+    for (Role r : roles) {
+      assertEquals(clusterWide, TestingHelm.grants(r.getRules()), "the same rules, narrower");
+    }
+    List<RoleBinding> bindings = of(some, RoleBinding.class);
+    assertEquals(2, bindings.size());
+    for (RoleBinding b : bindings) {
+      assertEquals(TestingHelm.NAMESPACE, b.getSubjects().get(0).getNamespace());
+    }
+    assertEquals("lab-a,lab-b", config(some).getData().get("QUARKUS_OPERATOR_SDK_NAMESPACES"));
+  }
+
+  @Test
+  void theChartSetsOnlySettingsTheOperatorReads() {
+    for (Map<String, Object> values : List.of(DEFAULTS, EVERYTHING)) {
+      List<HasMetadata> all = TestingHelm.render(values);
+      Set<String> known = new HashSet<>(OperatorBeans.VARIABLES);
+      known.addAll(Set.of("QUARKUS_OPERATOR_SDK_NAMESPACES", "QUARKUS_LOG_LEVEL"));
+      Set<String> set = new TreeSet<>(config(all).getData().keySet());
+      Container c =
+          operatorDeployment(all).getSpec().getTemplate().getSpec().getContainers().get(0);
+      c.getEnv().forEach(e -> set.add(e.getName()));
+      for (String name : set) {
+        assertTrue(known.contains(name), name + " is not a setting of the operator");
+      }
+      // And the settings parse as the operator parses them.
+      Map<String, String> env = new LinkedHashMap<>(config(all).getData());
+      env.put("AWS_ACCESS_KEY_ID", "ak");
+      env.put("AWS_SECRET_ACCESS_KEY", "sk");
+      OperatorSettings s = OperatorSettings.fromEnvironment(env);
+      assertEquals("s3://reprise/artifacts", s.defaultStore());
+      assertEquals("1", s.workerCpu());
+      assertEquals("1Gi", s.workerMemory());
+    }
+  }
+
+  @Test
+  void theBundledMinioIsTheStoreWithOneSecretForItsAccountAndTheStoresKeys() {
+    List<HasMetadata> all = TestingHelm.render(EVERYTHING);
+    Map<String, String> config = config(all).getData();
+    assertEquals("http://reprise-minio.reprise.svc:9000", config.get("REPRISE_S3_ENDPOINT"));
+    assertEquals("true", config.get("REPRISE_CREATE_BUCKET"));
+    assertEquals("lab-methods", config.get("REPRISE_METHODS_CONFIGMAP"));
+    List<Secret> secrets = of(all, Secret.class);
+    assertEquals(
+        List.of("reprise", "lab-a", "lab-b"),
+        secrets.stream().map(s -> s.getMetadata().getNamespace()).toList(),
+        "the operator's namespace and every namespace whose pods read the store");
+    String password = "a-password-for-tests";
+    for (Secret s : secrets) {
+      assertEquals(config.get("REPRISE_CREDENTIALS_SECRET"), s.getMetadata().getName());
+      assertEquals("reprise", decode(s.getData().get("AWS_ACCESS_KEY_ID")));
+      assertEquals(password, decode(s.getData().get("AWS_SECRET_ACCESS_KEY")));
+    }
+    Deployment minio =
+        of(all, Deployment.class).stream()
+            .filter(d -> d.getMetadata().getName().equals("reprise-minio"))
+            .findFirst()
+            .orElseThrow();
+    for (EnvVar e : minio.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()) {
+      if (e.getValueFrom() != null) {
+        assertEquals(
+            config.get("REPRISE_CREDENTIALS_SECRET"), e.getValueFrom().getSecretKeyRef().getName());
+      }
+    }
+    PersistentVolumeClaim pvc = of(all, PersistentVolumeClaim.class).get(0);
+    assertEquals("keep", pvc.getMetadata().getAnnotations().get("helm.sh/resource-policy"));
+    assertTrue(
+        of(all, GenericKubernetesResource.class).stream()
+            .anyMatch(o -> o.getKind().equals("ServiceMonitor")));
+
+    // Without MinIO and without keys, the chart creates no Secret: the user does.
+    assertEquals(List.of(), of(TestingHelm.render(DEFAULTS), Secret.class));
+  }
+
+  @Test
+  void theChartsCrdIsTheGeneratedOne(@TempDir Path tmp) throws Exception {
+    try (var files = Files.list(TestingHelm.CHART.resolve("crds"))) {
+      assertEquals(
+          List.of(CrdDriftTest.FILE),
+          files.map(f -> f.getFileName().toString()).toList(),
+          "Helm installs every file in crds/");
+    }
+    CustomResourceDefinition generated =
+        TestingHelm.SERIALIZATION.unmarshal(
+            CrdDriftTest.generate(tmp), CustomResourceDefinition.class);
+    for (Path copy :
+        List.of(
+            TestingHelm.CHART.resolve("crds").resolve(CrdDriftTest.FILE),
+            MANIFESTS.resolve("crds").resolve(CrdDriftTest.FILE))) {
+      assertEquals(
+          generated,
+          TestingHelm.SERIALIZATION.unmarshal(
+              Files.readString(copy), CustomResourceDefinition.class),
+          copy + " (regenerate it as CrdDriftTest says)");
+    }
+  }
+
+  @Test
+  void imagesComeFromTheBuildsOnePlace() throws Exception {
+    String registry = System.getProperty("reprise.image.registry");
+    String tag = System.getProperty("reprise.image.tag");
+    assertNotNull(registry, "surefire passes the root pom's reprise.image.registry");
+    assertNotNull(tag, "surefire passes the root pom's reprise.image.tag");
+    Map<?, ?> chart =
+        new ObjectMapper(new YAMLFactory())
+            .readValue(TestingHelm.CHART.resolve("Chart.yaml").toFile(), Map.class);
+    assertEquals(tag, chart.get("appVersion"), "Chart.yaml's appVersion");
+    List<HasMetadata> all = TestingHelm.render(DEFAULTS);
+    assertEquals(
+        registry + "/reprise-operator:" + tag,
+        operatorDeployment(all)
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .get(0)
+            .getImage());
+    assertEquals(
+        registry + "/reprise-worker:" + tag, config(all).getData().get("REPRISE_WORKER_IMAGE"));
+  }
+
+  @Test
+  void thePlainManifestsSayWhatTheChartRendersWithItsDefaults() throws Exception {
+    List<HasMetadata> base = plain(TestingHelm.render(DEFAULTS));
+    List<HasMetadata> minio = plain(TestingHelm.render(MINIO));
+    Set<String> inBase = base.stream().map(ChartTest::id).collect(Collectors.toSet());
+    List<HasMetadata> minioOnly =
+        minio.stream().filter(o -> !inBase.contains(id(o))).collect(Collectors.toList());
+    List<HasMetadata> minioConfig = List.of(config(minio));
+
+    Map<Path, List<HasMetadata>> files = new LinkedHashMap<>();
+    files.put(MANIFESTS.resolve("operator/operator.yaml"), base);
+    files.put(MANIFESTS.resolve("minio/minio.yaml"), minioOnly);
+    files.put(MANIFESTS.resolve("minio/operator-config.yaml"), minioConfig);
+    List<String> drifted = new ArrayList<>();
+    for (var f : files.entrySet()) {
+      String expected = manifest(f.getValue());
+      if (UPDATE) {
+        Files.createDirectories(f.getKey().getParent());
+        Files.writeString(f.getKey(), expected);
+      } else if (!Files.exists(f.getKey())
+          || !TestingHelm.parse(Files.readString(f.getKey())).equals(f.getValue())) {
+        drifted.add(f.getKey().toString());
+      }
+    }
+    assertEquals(
+        List.of(),
+        drifted,
+        "the plain manifests differ from the chart; after changing the chart, regenerate them: "
+            + "mvn -pl operator -am verify -Dtest=ChartTest -Dreprise.manifests.update=true "
+            + "-Dsurefire.failIfNoSpecifiedTests=false");
+    assertTrue(
+        Files.readString(MANIFESTS.resolve("operator/kustomization.yaml"))
+            .contains("operator.yaml"),
+        "k8s/operator/kustomization.yaml lists operator.yaml");
+  }
+
+  /** The objects as the plain manifests hold them: without the labels only Helm sets. */
+  private static List<HasMetadata> plain(List<HasMetadata> objects) {
+    for (HasMetadata o : objects) {
+      if (o.getMetadata().getLabels() != null) {
+        HELM_LABELS.forEach(o.getMetadata().getLabels()::remove);
+      }
+    }
+    return new ArrayList<>(objects);
+  }
+
+  private static String manifest(List<HasMetadata> objects) {
+    StringBuilder out =
+        new StringBuilder(
+            "# Generated from charts/reprise by ChartTest (-Dreprise.manifests.update=true): edit\n"
+                + "# the chart, then regenerate. Apply with kubectl apply -k k8s (or k8s/minio).\n");
+    for (HasMetadata o : objects) {
+      String yaml = TestingHelm.SERIALIZATION.asYaml(o);
+      out.append(yaml.startsWith("---") ? yaml : "---\n" + yaml);
+    }
+    return out.toString();
+  }
+
+  private static String id(HasMetadata o) {
+    return o.getKind() + "/" + o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
+  }
+
+  private static void assertNoWildcards(Set<String> grants) {
+    for (String g : grants) {
+      assertFalse(g.contains("*"), g);
+    }
+  }
+
+  private static String decode(String b64) {
+    return new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
+  }
+
+  static <T> List<T> of(List<HasMetadata> objects, Class<T> type) {
+    return objects.stream().filter(type::isInstance).map(type::cast).toList();
+  }
+
+  static Deployment operatorDeployment(List<HasMetadata> objects) {
+    return of(objects, Deployment.class).stream()
+        .filter(d -> d.getMetadata().getName().equals("reprise-operator"))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  static ConfigMap config(List<HasMetadata> objects) {
+    return of(objects, ConfigMap.class).stream()
+        .filter(d -> d.getMetadata().getName().equals("reprise-operator"))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  /**
+   * Fields Fabric8's model did not recognise land in {@code additionalProperties}: a typo such as
+   * {@code readOnlyRootFileSystem} would, and Kubernetes would drop it without a word.
+   */
+  private static void unknownFields(
+      Object o, String path, List<String> out, IdentityHashMap<Object, Boolean> seen) {
+    if (o == null || seen.put(o, true) != null) {
+      return;
+    }
+    if (o instanceof Collection<?> c) {
+      int i = 0;
+      for (Object e : c) {
+        unknownFields(e, path + "[" + i++ + "]", out, seen);
+      }
+      return;
+    }
+    if (o instanceof Map<?, ?> m) {
+      m.forEach((k, v) -> unknownFields(v, path + "." + k, out, seen));
+      return;
+    }
+    if (!(o instanceof KubernetesResource)) {
+      return;
+    }
+    for (Method g : o.getClass().getMethods()) {
+      if (g.getParameterCount() != 0 || !g.getName().startsWith("get") || g.isBridge()) {
+        continue;
+      }
+      Object v;
+      try {
+        v = g.invoke(o);
+      } catch (ReflectiveOperationException e) {
+        throw new AssertionError(e);
+      }
+      if (g.getName().equals("getAdditionalProperties")) {
+        if (v instanceof Map<?, ?> extra && !extra.isEmpty()) {
+          out.add(path + " " + extra.keySet());
+        }
+      } else if (!g.getName().equals("getClass")) {
+        unknownFields(v, path + "." + g.getName().substring(3), out, seen);
+      }
+    }
+  }
+}

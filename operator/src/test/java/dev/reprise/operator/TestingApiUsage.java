@@ -1,0 +1,81 @@
+package dev.reprise.operator;
+
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.net.URI;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentSkipListSet;
+
+/**
+ * The mock API server's dispatcher (CRUD mode) that also notes what one client does, in RBAC's
+ * words: {@code group/resource:verb}, e.g. {@code batch/jobs:create} ({@code /pods:list} for the
+ * core group). The client is told apart by its bearer token.
+ */
+final class TestingApiUsage extends KubernetesCrudDispatcher {
+  /** The token the operator under test presents; nothing checks it but this recorder. */
+  static final String OPERATOR_TOKEN = "reprise-operator-under-test";
+
+  private final Set<String> used = new ConcurrentSkipListSet<>();
+  private final Set<String> nonResource = new ConcurrentSkipListSet<>();
+
+  @Override
+  public MockResponse dispatch(RecordedRequest request) {
+    String auth = request.getHeader("Authorization");
+    if (auth != null && auth.equals("Bearer " + OPERATOR_TOKEN)) {
+      String rule = rule(request.getMethod(), request.getPath());
+      (rule == null ? nonResource : used).add(rule == null ? request.getPath() : rule);
+    }
+    return super.dispatch(request);
+  }
+
+  /** What the operator did: {@code group/resource:verb}, sorted. */
+  Set<String> used() {
+    return new TreeSet<>(used);
+  }
+
+  /** Paths outside the resource API (discovery, /version), which RBAC grants every account. */
+  Set<String> nonResourcePaths() {
+    return new TreeSet<>(nonResource);
+  }
+
+  /**
+   * The RBAC rule a request needs, or null for a non-resource path: {@code
+   * /api/v1[/namespaces/ns]/resource[/name[/sub]]} or {@code /apis/group/version/...}.
+   */
+  static String rule(String method, String pathAndQuery) {
+    URI uri = URI.create(pathAndQuery);
+    String[] p = uri.getPath().replaceAll("^/+|/+$", "").split("/");
+    int i;
+    String group;
+    if (p.length >= 3 && p[0].equals("api")) {
+      group = "";
+      i = 2;
+    } else if (p.length >= 4 && p[0].equals("apis")) {
+      group = p[1];
+      i = 3;
+    } else {
+      return null;
+    }
+    if (p.length > i + 1 && p[i].equals("namespaces") && p.length > i + 2) {
+      i += 2; // a namespaced resource (not the namespaces resource itself)
+    }
+    String resource = p[i];
+    boolean named = p.length > i + 1;
+    if (p.length > i + 2) {
+      resource += "/" + p[i + 2];
+    }
+    String query = uri.getQuery() == null ? "" : uri.getQuery();
+    String verb =
+        switch (method) {
+          case "GET" -> named ? "get" : query.contains("watch=true") ? "watch" : "list";
+          case "POST" -> "create";
+          case "PUT" -> "update";
+          case "PATCH" -> "patch";
+          case "DELETE" -> named ? "delete" : "deletecollection";
+          default -> method.toLowerCase(java.util.Locale.ROOT);
+        };
+    return group + "/" + resource + ":" + verb;
+  }
+}
