@@ -39,6 +39,10 @@ public final class OperatorMetrics {
 
   /** Counts pipelines by {@code status.phase} from the operator's cache whenever scraped. */
   void countPipelines(Supplier<Stream<Pipeline>> pipelines) {
+    // A gauge keeps the function it was first registered with. Quarkus hands out a registry that
+    // outlives the application (a second start in one JVM, as in tests, would read the first
+    // one's stopped cache), so a new cache replaces any earlier gauge.
+    registry.find("reprise.pipelines").gauges().forEach(registry::remove);
     for (String phase :
         List.of(
             PipelineProgress.PENDING,

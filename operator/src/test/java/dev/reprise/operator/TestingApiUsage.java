@@ -19,13 +19,21 @@ final class TestingApiUsage extends KubernetesCrudDispatcher {
 
   private final Set<String> used = new ConcurrentSkipListSet<>();
   private final Set<String> nonResource = new ConcurrentSkipListSet<>();
+  private final Set<String> clusterWide = new ConcurrentSkipListSet<>();
 
   @Override
   public MockResponse dispatch(RecordedRequest request) {
     String auth = request.getHeader("Authorization");
     if (auth != null && auth.equals("Bearer " + OPERATOR_TOKEN)) {
       String rule = rule(request.getMethod(), request.getPath());
-      (rule == null ? nonResource : used).add(rule == null ? request.getPath() : rule);
+      if (rule == null) {
+        nonResource.add(request.getPath());
+      } else {
+        used.add(rule);
+        if (!request.getPath().contains("/namespaces/")) {
+          clusterWide.add(rule);
+        }
+      }
     }
     return super.dispatch(request);
   }
@@ -33,6 +41,11 @@ final class TestingApiUsage extends KubernetesCrudDispatcher {
   /** What the operator did: {@code group/resource:verb}, sorted. */
   Set<String> used() {
     return new TreeSet<>(used);
+  }
+
+  /** What the operator did across all namespaces at once (which only a ClusterRole grants). */
+  Set<String> clusterWide() {
+    return new TreeSet<>(clusterWide);
   }
 
   /** Paths outside the resource API (discovery, /version), which RBAC grants every account. */

@@ -11,6 +11,16 @@ import java.util.Map;
 public final class TestingKubernetes implements QuarkusTestResourceLifecycleManager {
   static OperatorHarness harness;
 
+  /** Init argument: "true" to have the operator watch only the harness's namespace. */
+  static final String NAMESPACED = "namespaced";
+
+  private boolean namespaced;
+
+  @Override
+  public void init(Map<String, String> initArgs) {
+    namespaced = Boolean.parseBoolean(initArgs.getOrDefault(NAMESPACED, "false"));
+  }
+
   @Override
   public Map<String, String> start() {
     try {
@@ -19,15 +29,22 @@ public final class TestingKubernetes implements QuarkusTestResourceLifecycleMana
       throw new IllegalStateException("cannot start the test cluster: " + e.getMessage(), e);
     }
     OperatorSettings s = harness.settings;
-    return Map.of(
-        "quarkus.kubernetes-client.api-server-url", harness.client.getMasterUrl().toString(),
-        "quarkus.kubernetes-client.token", TestingApiUsage.OPERATOR_TOKEN,
-        "reprise.store", s.defaultStore(),
-        "reprise.s3-endpoint", s.s3().endpoint(),
-        "aws.access-key-id", s.s3().accessKey(),
-        "aws.secret-access-key", s.s3().secretKey(),
-        "reprise.worker-image", s.image(),
-        "reprise.retries-per-slice", Integer.toString(s.retriesPerSlice()));
+    Map<String, String> config = new java.util.HashMap<>();
+    if (namespaced) {
+      // As the chart sets QUARKUS_OPERATOR_SDK_NAMESPACES from operator.watchNamespaces.
+      config.put("quarkus.operator-sdk.namespaces", harness.namespace);
+    }
+    config.putAll(
+        Map.of(
+            "quarkus.kubernetes-client.api-server-url", harness.client.getMasterUrl().toString(),
+            "quarkus.kubernetes-client.token", TestingApiUsage.OPERATOR_TOKEN,
+            "reprise.store", s.defaultStore(),
+            "reprise.s3-endpoint", s.s3().endpoint(),
+            "aws.access-key-id", s.s3().accessKey(),
+            "aws.secret-access-key", s.s3().secretKey(),
+            "reprise.worker-image", s.image(),
+            "reprise.retries-per-slice", Integer.toString(s.retriesPerSlice())));
+    return config;
   }
 
   @Override
