@@ -1,9 +1,7 @@
 package dev.reprise.operator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.reprise.operator.crd.Pipeline;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.quarkus.test.common.ResourceArg;
@@ -29,20 +27,7 @@ class NamespacedOperatorIT {
     OperatorHarness h = TestingKubernetes.harness;
     h.apply(PipelineOperatorIT.doc("sums", "{}"));
     h.await("sums", "Succeeded", PipelineOperatorIT.WAIT);
-    h.apply(
-        """
-        apiVersion: reprise.dev/v1alpha1
-        kind: Pipeline
-        metadata: {name: broken}
-        spec:
-          stages:
-            - {name: numbers, method: test.source}
-            - {name: check, method: test.fail, inputs: {in: numbers}, params: {how: invalid}}
-        """);
-    Pipeline p = h.await("broken", "Failed", PipelineOperatorIT.WAIT);
-    assertTrue(
-        PipelineOperatorIT.stage(p, "check").getMessage().contains("exited with code 2"),
-        "the failed pod's detail was read");
+    PipelineOperatorIT.failOnInvalidData(h, "broken");
 
     assertEquals(Set.of(), h.usage.clusterWide(), "requests outside the watched namespace");
     var rendered = TestingHelm.render(Map.of("operator.watchNamespaces", List.of(h.namespace)));

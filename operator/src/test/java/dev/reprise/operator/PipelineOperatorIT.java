@@ -51,6 +51,29 @@ class PipelineOperatorIT {
         .replace("PARAMS", totalParams);
   }
 
+  /**
+   * Applies a pipeline whose second stage's pod exits with code 2 and waits until it has failed
+   * with the pod's exit code in the stage's message (read from the failed pod).
+   */
+  static Pipeline failOnInvalidData(OperatorHarness h, String name) throws InterruptedException {
+    h.apply(
+        """
+        apiVersion: reprise.dev/v1alpha1
+        kind: Pipeline
+        metadata: {name: NAME}
+        spec:
+          stages:
+            - {name: numbers, method: test.source}
+            - {name: check, method: test.fail, inputs: {in: numbers}, params: {how: invalid}}
+        """
+            .replace("NAME", name));
+    Pipeline p = h.await(name, "Failed", WAIT);
+    assertTrue(
+        stage(p, "check").getMessage().contains("exited with code 2"),
+        "the failed pod's detail was read: " + stage(p, "check").getMessage());
+    return p;
+  }
+
   static StageStatus stage(Pipeline p, String name) {
     return p.getStatus().getStages().stream()
         .filter(s -> s.getName().equals(name))

@@ -90,20 +90,7 @@ class QuarkusOperatorIT {
   @Order(2)
   void theChartGrantsExactlyWhatTheOperatorUses() throws Exception {
     OperatorHarness h = TestingKubernetes.harness;
-    h.apply(
-        """
-        apiVersion: reprise.dev/v1alpha1
-        kind: Pipeline
-        metadata: {name: broken}
-        spec:
-          stages:
-            - {name: numbers, method: test.source}
-            - {name: check, method: test.fail, inputs: {in: numbers}, params: {how: invalid}}
-        """);
-    Pipeline p = h.await("broken", "Failed", PipelineOperatorIT.WAIT);
-    assertTrue(
-        PipelineOperatorIT.stage(p, "check").getMessage().contains("exited with code 2"),
-        "the failed pod's detail was read");
+    PipelineOperatorIT.failOnInvalidData(h, "broken");
     h.apply(PipelineOperatorIT.doc("again", "{}"));
     h.await("again", "Succeeded", PipelineOperatorIT.WAIT);
 
