@@ -249,6 +249,31 @@ class ChartTest {
   }
 
   @Test
+  void givenKeysBecomeTheStoresSecretAndMissingOnesAreNamed() {
+    List<Secret> secrets =
+        of(
+            TestingHelm.render(
+                Map.of(
+                    "store.createSecret", true,
+                    "store.accessKeyId", "AKIA-EXAMPLE",
+                    "store.secretAccessKey", "s3cr3t")),
+            Secret.class);
+    assertEquals(1, secrets.size());
+    assertEquals("AKIA-EXAMPLE", decode(secrets.get(0).getData().get("AWS_ACCESS_KEY_ID")));
+    assertEquals("s3cr3t", decode(secrets.get(0).getData().get("AWS_SECRET_ACCESS_KEY")));
+
+    var noKeys =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalStateException.class,
+            () -> TestingHelm.render(Map.of("store.createSecret", true)));
+    assertTrue(noKeys.getMessage().contains("store.accessKeyId"), noKeys.getMessage());
+    var noPassword =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalStateException.class, () -> TestingHelm.render(Map.of("minio.enabled", true)));
+    assertTrue(noPassword.getMessage().contains("minio.rootPassword"), noPassword.getMessage());
+  }
+
+  @Test
   void theChartsCrdIsTheGeneratedOne(@TempDir Path tmp) throws Exception {
     try (var files = Files.list(TestingHelm.CHART.resolve("crds"))) {
       assertEquals(
