@@ -19,11 +19,7 @@ import java.util.Map;
  *     fails
  * @param ttlAfterFinished how long finished Jobs are kept before Kubernetes deletes them
  * @param recheck the safety-net re-check of every pipeline; events are the mechanism
- * @param workerCpu CPU request of each pod when the stage does not set {@code resources.cpu}
- * @param workerMemory memory request and limit of each pod when the stage does not set {@code
- *     resources.memory}; null for none
- * @param methodsConfigMap a ConfigMap of users' method jars, mounted at {@value #METHODS_DIR} in
- *     every pod (the operator mounts it there too); null for none
+ * @param pods what every pod gets unless its stage says otherwise, and where pods may run
  * @param createBucket create the default store's bucket if it is missing (for a bundled MinIO);
  *     otherwise a missing bucket is an error
  */
@@ -35,15 +31,13 @@ public record OperatorSettings(
     int retriesPerSlice,
     Duration ttlAfterFinished,
     Duration recheck,
-    String workerCpu,
-    String workerMemory,
-    String methodsConfigMap,
+    WorkerPods pods,
     boolean createBucket) {
 
   /** Where the images look for users' method jars ({@code /opt/reprise/methods/*.jar}). */
   public static final String METHODS_DIR = "/opt/reprise/methods";
 
-  /** Settings with the pods' defaults: one CPU, no memory request, no jars of users' methods. */
+  /** Settings with {@link WorkerPods#DEFAULT} pods and no bucket creation. */
   public static OperatorSettings of(
       String image,
       String defaultStore,
@@ -60,9 +54,7 @@ public record OperatorSettings(
         retriesPerSlice,
         ttlAfterFinished,
         recheck,
-        "1",
-        null,
-        null,
+        WorkerPods.DEFAULT,
         false);
   }
 
@@ -81,13 +73,7 @@ public record OperatorSettings(
         Integer.parseInt(env.getOrDefault("REPRISE_RETRIES_PER_SLICE", "3")),
         Duration.ofSeconds(Long.parseLong(env.getOrDefault("REPRISE_JOB_TTL_SECONDS", "3600"))),
         Duration.ofSeconds(Long.parseLong(env.getOrDefault("REPRISE_RECHECK_SECONDS", "60"))),
-        env.getOrDefault("REPRISE_WORKER_CPU", "1"),
-        blankToNull(env.get("REPRISE_WORKER_MEMORY")),
-        blankToNull(env.get("REPRISE_METHODS_CONFIGMAP")),
+        WorkerPods.fromEnvironment(env),
         Boolean.parseBoolean(env.getOrDefault("REPRISE_CREATE_BUCKET", "false")));
-  }
-
-  private static String blankToNull(String s) {
-    return s == null || s.isBlank() ? null : s;
   }
 }

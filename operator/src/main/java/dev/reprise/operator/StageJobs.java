@@ -160,7 +160,7 @@ public final class StageJobs {
 
   private static PodSpec podSpec(
       String store, String key, Phase phase, Stage stage, OperatorSettings settings) {
-    String cpu = stage.resources().getOrDefault("cpu", settings.workerCpu());
+    String cpu = stage.resources().getOrDefault("cpu", settings.pods().cpu());
     String threads = String.valueOf(threads(cpu));
     List<EnvVar> env = new ArrayList<>();
     S3Settings s3 = settings.s3();
@@ -188,7 +188,7 @@ public final class StageJobs {
     Map<String, Quantity> requests = new LinkedHashMap<>();
     Map<String, Quantity> limits = new LinkedHashMap<>();
     requests.put("cpu", new Quantity(cpu));
-    String memory = stage.resources().getOrDefault("memory", settings.workerMemory());
+    String memory = stage.resources().getOrDefault("memory", settings.pods().memory());
     if (memory != null) {
       requests.put("memory", new Quantity(memory));
       limits.put("memory", new Quantity(memory));
@@ -236,7 +236,13 @@ public final class StageJobs {
             .withNewEmptyDir()
             .endEmptyDir()
             .endVolume();
-    if (settings.methodsConfigMap() != null) {
+    WorkerPods pods = settings.pods();
+    pod.withNodeSelector(pods.nodeSelector().isEmpty() ? null : pods.nodeSelector())
+        .withTolerations(pods.tolerations().isEmpty() ? null : pods.tolerations());
+    for (String secret : pods.pullSecrets()) {
+      pod.addNewImagePullSecret(secret);
+    }
+    if (pods.methodsConfigMap() != null) {
       // Users' method jars, where the image's `reprise` looks for them; the operator has the same.
       pod.editFirstContainer()
           .addNewVolumeMount()
@@ -248,7 +254,7 @@ public final class StageJobs {
           .addNewVolume()
           .withName(METHODS_VOLUME)
           .withNewConfigMap()
-          .withName(settings.methodsConfigMap())
+          .withName(pods.methodsConfigMap())
           .endConfigMap()
           .endVolume();
     }

@@ -204,9 +204,32 @@ class ChartTest {
       env.put("AWS_SECRET_ACCESS_KEY", "sk");
       OperatorSettings s = OperatorSettings.fromEnvironment(env);
       assertEquals("s3://reprise/artifacts", s.defaultStore());
-      assertEquals("1", s.workerCpu());
-      assertEquals("1Gi", s.workerMemory());
+      assertEquals("1", s.pods().cpu());
+      assertEquals("1Gi", s.pods().memory());
     }
+  }
+
+  @Test
+  void workerPodsArePlacedAsTheValuesSay() {
+    Map<String, String> config =
+        config(
+                TestingHelm.render(
+                    Map.of(
+                        "worker.nodeSelector", Map.of("pool", "batch"),
+                        "worker.tolerations",
+                            List.of(
+                                Map.of(
+                                    "key", "spot", "operator", "Exists", "effect", "NoSchedule")),
+                        "worker.imagePullSecrets", List.of("registry-login"))))
+            .getData();
+    Map<String, String> env = new LinkedHashMap<>(config);
+    env.put("AWS_ACCESS_KEY_ID", "ak");
+    env.put("AWS_SECRET_ACCESS_KEY", "sk");
+    WorkerPods pods = OperatorSettings.fromEnvironment(env).pods();
+    assertEquals(Map.of("pool", "batch"), pods.nodeSelector());
+    assertEquals("spot", pods.tolerations().get(0).getKey());
+    assertEquals("NoSchedule", pods.tolerations().get(0).getEffect());
+    assertEquals(List.of("registry-login"), pods.pullSecrets());
   }
 
   @Test

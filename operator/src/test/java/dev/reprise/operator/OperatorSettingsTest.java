@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reprise.core.InvalidInputException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -27,9 +28,7 @@ class OperatorSettingsTest {
     assertEquals("reprise-store", s.credentialsSecret());
     assertEquals(Duration.ofHours(1), s.ttlAfterFinished());
     assertEquals(Duration.ofSeconds(60), s.recheck());
-    assertEquals("1", s.workerCpu());
-    assertNull(s.workerMemory());
-    assertNull(s.methodsConfigMap());
+    assertEquals(WorkerPods.DEFAULT, s.pods());
     assertEquals(false, s.createBucket());
 
     OperatorSettings chart =
@@ -39,11 +38,28 @@ class OperatorSettingsTest {
                 "REPRISE_WORKER_CPU", "2",
                 "REPRISE_WORKER_MEMORY", "4Gi",
                 "REPRISE_METHODS_CONFIGMAP", "lab-methods",
+                "REPRISE_WORKER_NODE_SELECTOR", "{\"pool\": \"batch\"}",
+                "REPRISE_WORKER_TOLERATIONS",
+                    "[{\"key\": \"spot\", \"operator\": \"Exists\", \"effect\": \"NoSchedule\"}]",
+                "REPRISE_WORKER_PULL_SECRETS", "a, b",
                 "REPRISE_CREATE_BUCKET", "true"));
-    assertEquals("2", chart.workerCpu());
-    assertEquals("4Gi", chart.workerMemory());
-    assertEquals("lab-methods", chart.methodsConfigMap());
+    assertEquals("2", chart.pods().cpu());
+    assertEquals("4Gi", chart.pods().memory());
+    assertEquals("lab-methods", chart.pods().methodsConfigMap());
+    assertEquals(Map.of("pool", "batch"), chart.pods().nodeSelector());
+    assertEquals("NoSchedule", chart.pods().tolerations().get(0).getEffect());
+    assertEquals(List.of("a", "b"), chart.pods().pullSecrets());
     assertTrue(chart.createBucket());
+
+    InvalidInputException e =
+        assertThrows(
+            InvalidInputException.class,
+            () ->
+                OperatorSettings.fromEnvironment(
+                    Map.of(
+                        "REPRISE_STORE", "/data/store",
+                        "REPRISE_WORKER_TOLERATIONS", "{\"key\": \"spot\"}")));
+    assertTrue(e.getMessage().contains("REPRISE_WORKER_TOLERATIONS"), e.getMessage());
   }
 
   @Test

@@ -169,7 +169,8 @@ class StageJobsTest {
   }
 
   @Test
-  void theOperatorsDefaultsFillWhatAStageLeavesOutAndUsersJarsAreMounted() throws Exception {
+  void theOperatorsDefaultsFillWhatAStageLeavesOutUsersJarsAreMountedAndPodsArePlaced()
+      throws Exception {
     Pipeline p = pipeline(DOC.replace(", resources: {cpu: \"2\", memory: 3Gi}", ""));
     OperatorSettings settings =
         new OperatorSettings(
@@ -180,9 +181,18 @@ class StageJobsTest {
             SETTINGS.retriesPerSlice(),
             SETTINGS.ttlAfterFinished(),
             SETTINGS.recheck(),
-            "2",
-            "1Gi",
-            "my-methods",
+            new WorkerPods(
+                "2",
+                "1Gi",
+                "my-methods",
+                Map.of("pool", "batch"),
+                List.of(
+                    new io.fabric8.kubernetes.api.model.TolerationBuilder()
+                        .withKey("spot")
+                        .withOperator("Exists")
+                        .withEffect("NoSchedule")
+                        .build()),
+                List.of("registry-login")),
             false);
     PodSpec pod =
         StageJobs.desired(
@@ -213,6 +223,9 @@ class StageJobsTest {
             .findFirst()
             .orElseThrow();
     assertEquals("my-methods", volume.getConfigMap().getName());
+    assertEquals(Map.of("pool", "batch"), pod.getNodeSelector());
+    assertEquals("spot", pod.getTolerations().get(0).getKey());
+    assertEquals("registry-login", pod.getImagePullSecrets().get(0).getName());
     // Without a ConfigMap, no such volume.
     assertTrue(
         StageJobs.desired(
