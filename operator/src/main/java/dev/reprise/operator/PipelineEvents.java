@@ -40,6 +40,11 @@ public final class PipelineEvents {
                 "Warning", "StageFailed", "stage '" + s.getName() + "' failed: " + s.getMessage()));
       }
     }
+    if (PipelineProgress.cannotPlan(next)
+        && !(PipelineProgress.cannotPlan(previous)
+            && next.getMessage().equals(previous.getMessage()))) {
+      out.add(new Notice("Warning", PipelineProgress.CANNOT_PLAN, next.getMessage()));
+    }
     String was = previous == null ? null : previous.getPhase();
     boolean newGeneration =
         previous == null || !next.getObservedGeneration().equals(previous.getObservedGeneration());

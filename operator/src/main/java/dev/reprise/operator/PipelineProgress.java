@@ -33,6 +33,9 @@ public final class PipelineProgress {
   public static final String READY = "Ready";
   public static final String STALLED = "Stalled";
 
+  /** Reason of the conditions (and the event) while the operator cannot plan. */
+  public static final String CANNOT_PLAN = "CannotPlan";
+
   /** A stage message holds at most this many characters (the end of a log is what matters). */
   static final int MESSAGE_CHARS = 1024;
 
@@ -254,6 +257,49 @@ public final class PipelineProgress {
         clip(problems.stream().map(PipelineProgress::describe).collect(Collectors.joining("\n"))));
     status.setConditions(conditions(INVALID, status.getMessage(), generation, previous, now));
     return status;
+  }
+
+  /**
+   * The status while the operator cannot plan (the store refuses or is out of reach, an input's
+   * data cannot be read): the previous status, whose stages are still true, with the reason in the
+   * message and a Stalled condition (reason {@value #CANNOT_PLAN}) until planning works again.
+   */
+  public static PipelineStatus cannotPlan(
+      long generation, int stageCount, String why, PipelineStatus previous, Instant now) {
+    PipelineStatus status = new PipelineStatus();
+    if (previous != null) {
+      status.setPhase(previous.getPhase());
+      status.setStages(previous.getStages());
+      status.setProgress(previous.getProgress());
+      status.setReused(previous.getReused());
+      status.setRan(previous.getRan());
+      status.setSavedSeconds(previous.getSavedSeconds());
+    }
+    if (status.getPhase() == null || status.getPhase().equals(INVALID)) {
+      status.setPhase(PENDING);
+      status.setStages(List.of());
+      status.setProgress("0/" + stageCount);
+      status.setReused(0);
+      status.setRan(0);
+      status.setSavedSeconds(0.0);
+    }
+    status.setObservedGeneration(generation);
+    status.setMessage(clip("cannot plan: " + why));
+    List<PipelineCondition> conditions = new ArrayList<>();
+    conditions.add(
+        condition(READY, false, CANNOT_PLAN, status.getMessage(), generation, previous, now));
+    conditions.add(
+        condition(STALLED, true, CANNOT_PLAN, status.getMessage(), generation, previous, now));
+    status.setConditions(conditions);
+    return status;
+  }
+
+  /** True if the status says the operator could not plan. */
+  static boolean cannotPlan(PipelineStatus s) {
+    return s != null
+        && s.getConditions() != null
+        && s.getConditions().stream()
+            .anyMatch(c -> STALLED.equals(c.getType()) && CANNOT_PLAN.equals(c.getReason()));
   }
 
   /** "stage 'decode': params.folds: ..." (the file is the resource itself, so it is left out). */

@@ -1,6 +1,8 @@
 package dev.reprise.operator;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reprise.core.InvalidInputException;
+import dev.reprise.core.StoreException;
 import dev.reprise.core.exec.Planner;
 import dev.reprise.core.exec.Planner.PlannedStage;
 import dev.reprise.core.exec.StageState;
@@ -29,8 +31,10 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import jakarta.inject.Inject;
+import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -52,6 +56,9 @@ import java.util.stream.Collectors;
 @ControllerConfiguration(name = "pipeline")
 public final class PipelineReconciler implements Reconciler<Pipeline> {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** How soon planning is tried again after the store or an input could not be read. */
+  static final Duration CANNOT_PLAN_RETRY = Duration.ofSeconds(15);
 
   private final OperatorSettings settings;
   private final PipelineParser parser;
@@ -127,8 +134,23 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
         jobs.list(ns, j -> true)
             .collect(Collectors.toMap(j -> j.getMetadata().getName(), j -> j, (a, b) -> a));
     String storeUri = pipeline.store() != null ? pipeline.store() : settings.defaultStore();
-    ArtifactStore store = stores.store(storeUri);
-    List<PlannedStage> plan = new Planner(store, stores.resolver(), false).plan(pipeline);
+    ArtifactStore store;
+    List<PlannedStage> plan;
+    try {
+      store = stores.store(storeUri);
+      plan = new Planner(store, stores.resolver(), false).plan(pipeline);
+    } catch (InvalidInputException | StoreException | UncheckedIOException e) {
+      // A missing bucket, refused keys, a store out of reach after its own retries, an input's
+      // data that cannot be read: shown on the pipeline, and tried again.
+      finish(
+          resource,
+          context,
+          previous,
+          PipelineProgress.cannotPlan(
+              generation, pipeline.stages().size(), e.getMessage(), previous, now),
+          now);
+      return UpdateControl.<Pipeline>noUpdate().rescheduleAfter(CANNOT_PLAN_RETRY);
+    }
     Set<String> prepared = new HashSet<>();
     for (PlannedStage p : plan) {
       if (p.state() == StageState.RUN

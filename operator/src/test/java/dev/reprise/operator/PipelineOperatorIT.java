@@ -1,6 +1,7 @@
 package dev.reprise.operator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reprise.operator.crd.Pipeline;
@@ -206,6 +207,35 @@ class PipelineOperatorIT {
     assertEquals(2, h.cluster.runsOf(analysis, 1), "slice 1 ran twice");
     assertEquals(1, h.cluster.runsOf(analysis, 0));
     assertEquals(Optional.of("110\n"), h.output(stage(p, "total").getKey(), "sum.txt"));
+  }
+
+  @Test
+  void aStoreThatCannotBeReadIsShownOnThePipelineUntilItCanBe() throws Exception {
+    String bucket = "not-made-yet-" + h.namespace;
+    String doc =
+        doc("elsewhere", "{}").replace("spec:\n", "spec:\n  store: s3://" + bucket + "/results\n");
+    h.apply(doc);
+    Pipeline p =
+        h.awaitThat(
+            "elsewhere",
+            q -> q.getStatus() != null && PipelineProgress.cannotPlan(q.getStatus()),
+            WAIT,
+            "a CannotPlan condition");
+    assertEquals("Pending", p.getStatus().getPhase());
+    assertTrue(p.getStatus().getMessage().contains(bucket), p.getStatus().getMessage());
+    assertTrue(
+        h.events("elsewhere").stream()
+            .anyMatch(
+                e ->
+                    PipelineProgress.CANNOT_PLAN.equals(e.getReason())
+                        && e.getMessage().contains(bucket)),
+        "a CannotPlan event naming the bucket");
+    assertEquals(0, h.cluster.created.size(), "no Jobs without a store");
+
+    h.s3.createBucket(bucket);
+    h.apply(doc.replace("parallelism: 2", "parallelism: 3")); // a change: planned again at once
+    p = h.await("elsewhere", "Succeeded", WAIT);
+    assertFalse(PipelineProgress.cannotPlan(p.getStatus()), "the condition clears");
   }
 
   @Test
