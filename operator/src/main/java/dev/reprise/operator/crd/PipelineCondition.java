@@ -18,11 +18,14 @@ public class PipelineCondition {
   @JsonPropertyDescription("The metadata.generation the condition was computed for.")
   private Long observedGeneration;
 
-  @JsonPropertyDescription("The pipeline's phase, e.g. Running (a one-word reason).")
+  @JsonPropertyDescription(
+      "A one-word reason: the pipeline's phase (e.g. Running), or CannotPlan while the store or an"
+          + " input's data cannot be read.")
   private String reason;
 
   @JsonPropertyDescription(
-      "For people: a summary of progress and reuse, or why the pipeline is Invalid or Failed.")
+      "For people: a summary of progress and reuse, or why the pipeline is Invalid, Failed or"
+          + " cannot be planned.")
   private String message;
 
   public PipelineCondition() {}
