@@ -37,27 +37,6 @@ public record OperatorSettings(
   /** Where the images look for users' method jars ({@code /opt/reprise/methods/*.jar}). */
   public static final String METHODS_DIR = "/opt/reprise/methods";
 
-  /** Settings with {@link WorkerPods#DEFAULT} pods and no bucket creation. */
-  public static OperatorSettings of(
-      String image,
-      String defaultStore,
-      S3Settings s3,
-      String credentialsSecret,
-      int retriesPerSlice,
-      Duration ttlAfterFinished,
-      Duration recheck) {
-    return new OperatorSettings(
-        image,
-        defaultStore,
-        s3,
-        credentialsSecret,
-        retriesPerSlice,
-        ttlAfterFinished,
-        recheck,
-        WorkerPods.DEFAULT,
-        false);
-  }
-
   /** Reads {@code REPRISE_*} variables (and the S3 ones) as the operator's Deployment sets them. */
   public static OperatorSettings fromEnvironment(Map<String, String> env) {
     String store = env.get("REPRISE_STORE");

@@ -81,14 +81,16 @@ final class OperatorHarness implements AutoCloseable {
                 .build())
         .create();
     settings =
-        OperatorSettings.of(
+        new OperatorSettings(
             "reprise-worker:test",
             store,
             s3.settings(),
             SECRET,
             2,
             Duration.ofHours(1),
-            Duration.ofSeconds(30));
+            Duration.ofSeconds(30),
+            WorkerPods.DEFAULT,
+            false);
     cluster = new TestingCluster(client, cores).start();
   }
 

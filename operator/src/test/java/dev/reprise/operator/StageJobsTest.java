@@ -27,14 +27,29 @@ import org.junit.jupiter.api.Test;
 class StageJobsTest {
   static final String KEY = "ab".repeat(32);
   static final OperatorSettings SETTINGS =
-      OperatorSettings.of(
+      new OperatorSettings(
           "reprise-worker:test",
           "s3://reprise/a",
           new S3Settings("http://minio:9000", "ak", "sk", null),
           "store-creds",
           3,
           Duration.ofMinutes(10),
-          Duration.ofSeconds(60));
+          Duration.ofSeconds(60),
+          WorkerPods.DEFAULT,
+          false);
+
+  /** The analysis Job of stage "scaled" in namespace ns, with no parallelism cap. */
+  static Job scaledAnalysis(Pipeline p, OperatorSettings settings) {
+    return StageJobs.desired(
+        "ns",
+        "s3://reprise/a",
+        KEY,
+        Phase.ANALYSIS,
+        p.stage("scaled").orElseThrow(),
+        null,
+        "p/scaled",
+        settings);
+  }
 
   static Pipeline pipeline(String yaml) throws Exception {
     return new PipelineParser(MethodRegistry.discover())
@@ -145,16 +160,7 @@ class StageJobsTest {
         pipeline(
             DOC.replace("parallelism: 4", "parallelism: 1000")
                 .replace(", resources: {cpu: \"2\", memory: 3Gi}", ""));
-    Job job =
-        StageJobs.desired(
-            "ns",
-            "s3://reprise/a",
-            KEY,
-            Phase.ANALYSIS,
-            p.stage("scaled").orElseThrow(),
-            null,
-            "p/scaled",
-            SETTINGS);
+    Job job = scaledAnalysis(p, SETTINGS);
     Container c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
     assertEquals("1", c.getResources().getRequests().get("cpu").toString());
     assertNull(c.getResources().getLimits());
@@ -194,19 +200,7 @@ class StageJobsTest {
                         .build()),
                 List.of("registry-login")),
             false);
-    PodSpec pod =
-        StageJobs.desired(
-                "ns",
-                "s3://reprise/a",
-                KEY,
-                Phase.ANALYSIS,
-                p.stage("scaled").orElseThrow(),
-                null,
-                "p/scaled",
-                settings)
-            .getSpec()
-            .getTemplate()
-            .getSpec();
+    PodSpec pod = scaledAnalysis(p, settings).getSpec().getTemplate().getSpec();
     Container c = pod.getContainers().get(0);
     assertEquals("2", c.getResources().getRequests().get("cpu").toString());
     assertEquals("1Gi", c.getResources().getRequests().get("memory").toString());
@@ -228,20 +222,7 @@ class StageJobsTest {
     assertEquals("registry-login", pod.getImagePullSecrets().get(0).getName());
     // Without a ConfigMap, no such volume.
     assertTrue(
-        StageJobs.desired(
-                "ns",
-                "s3://reprise/a",
-                KEY,
-                Phase.ANALYSIS,
-                p.stage("scaled").orElseThrow(),
-                null,
-                "p/scaled",
-                SETTINGS)
-            .getSpec()
-            .getTemplate()
-            .getSpec()
-            .getVolumes()
-            .stream()
+        scaledAnalysis(p, SETTINGS).getSpec().getTemplate().getSpec().getVolumes().stream()
             .noneMatch(v -> v.getConfigMap() != null));
   }
 
