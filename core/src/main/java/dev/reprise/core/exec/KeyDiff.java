@@ -1,5 +1,6 @@
 package dev.reprise.core.exec;
 
+import dev.reprise.core.command.CommandSpec;
 import dev.reprise.core.key.CanonicalJson;
 import dev.reprise.core.key.KeyComponents;
 import java.util.ArrayList;
@@ -21,7 +22,10 @@ public final class KeyDiff {
     if (!Objects.equals(before.method(), now.method())) {
       out.add("method: " + before.method() + " -> " + now.method());
     }
-    if (!Objects.equals(before.code(), now.code())) {
+    if (before.isCommand() && now.isCommand()) {
+      commandChanges(before.command(), now.command(), out);
+    }
+    if (!before.isCommand() && !now.isCommand() && !Objects.equals(before.code(), now.code())) {
       out.add(
           "method code of "
               + now.method()
@@ -79,6 +83,43 @@ public final class KeyDiff {
       }
     }
     return out;
+  }
+
+  /** What differs in what a command stage runs: image, argv, env, and which shipped files. */
+  private static void commandChanges(CommandSpec was, CommandSpec is, List<String> out) {
+    if (!Objects.equals(was.image(), is.image())) {
+      out.add("image: " + was.image() + " -> " + is.image());
+    }
+    if (!was.command().equals(is.command())) {
+      out.add(
+          "command: "
+              + CanonicalJson.write(was.command())
+              + " -> "
+              + CanonicalJson.write(is.command()));
+    }
+    for (String v : new TreeSet<>(union(was.env(), is.env()))) {
+      if (!Objects.equals(was.env().get(v), is.env().get(v))) {
+        out.add("env " + v + ": " + was.env().get(v) + " -> " + is.env().get(v));
+      }
+    }
+    for (String f : new TreeSet<>(union(was.files(), is.files()))) {
+      String a = was.files().get(f);
+      String b = is.files().get(f);
+      if (a == null) {
+        out.add("file " + f + ": new");
+      } else if (b == null) {
+        out.add("file " + f + ": no longer shipped");
+      } else if (!a.equals(b)) {
+        out.add(
+            "file "
+                + f
+                + ": content changed (sha256 "
+                + shortDigest(a)
+                + " -> "
+                + shortDigest(b)
+                + ")");
+      }
+    }
   }
 
   private static java.util.Set<String> union(Map<String, ?> a, Map<String, ?> b) {

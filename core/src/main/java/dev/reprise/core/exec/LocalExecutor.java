@@ -2,6 +2,8 @@ package dev.reprise.core.exec;
 
 import dev.reprise.core.InvalidInputException;
 import dev.reprise.core.RepriseException;
+import dev.reprise.core.command.CommandMethod;
+import dev.reprise.core.command.ShippedFiles;
 import dev.reprise.core.key.KeyComponents;
 import dev.reprise.core.method.Method;
 import dev.reprise.core.method.MethodRegistry;
@@ -43,11 +45,21 @@ public final class LocalExecutor {
    * @param workRoot local folder for phases' temporary output folders
    * @param lockPoll how often to look again while another process computes a key
    */
-  public record Options(int workers, RunListener listener, Path workRoot, Duration lockPoll) {
+  public record Options(
+      int workers,
+      RunListener listener,
+      Path workRoot,
+      Duration lockPoll,
+      CommandMethod.CommandRuntime runtime) {
     public Options {
       if (workers < 1) {
         throw new InvalidInputException("--workers must be at least 1, got " + workers);
       }
+    }
+
+    /** Command stages on the host. */
+    public Options(int workers, RunListener listener, Path workRoot, Duration lockPoll) {
+      this(workers, listener, workRoot, lockPoll, CommandMethod.CommandRuntime.HOST);
     }
   }
 
@@ -69,7 +81,7 @@ public final class LocalExecutor {
             : Math.min(options.workers(), pipeline.parallelism());
     ExecutorService pool = Executors.newFixedThreadPool(threads, daemonThreads("reprise-worker"));
     ExecutorService coordinators = Executors.newCachedThreadPool(daemonThreads("reprise-stage"));
-    PhaseRunner runner = new PhaseRunner(store, methods, options.workRoot());
+    PhaseRunner runner = new PhaseRunner(store, methods, options.workRoot(), options.runtime());
     Map<String, CompletableFuture<StageOutcome>> futures = new LinkedHashMap<>();
     try {
       for (Stage stage : pipeline.stages()) {
@@ -213,6 +225,9 @@ public final class LocalExecutor {
                   pipeline.baseDir() == null ? null : pipeline.baseDir().toString(),
                   pipeline.name(),
                   stage.name());
+          if (stage.isCommand()) {
+            ShippedFiles.ship(store, pipeline, stage);
+          }
           store.writeTask(task);
           return compute(task, started);
         }

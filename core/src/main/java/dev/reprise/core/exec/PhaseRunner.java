@@ -4,6 +4,8 @@ import dev.reprise.core.InvalidInputException;
 import dev.reprise.core.RepriseException;
 import dev.reprise.core.StageFailedException;
 import dev.reprise.core.StoreException;
+import dev.reprise.core.command.CommandMethod;
+import dev.reprise.core.command.CommandWorkspace;
 import dev.reprise.core.key.CodeDigest;
 import dev.reprise.core.key.KeyComponents;
 import dev.reprise.core.method.InputArtifacts;
@@ -38,23 +40,42 @@ public final class PhaseRunner {
   private final ArtifactStore store;
   private final MethodRegistry methods;
   private final Path workRoot;
+  private final CommandMethod.CommandRuntime runtime;
 
   /**
    * @param workRoot local folder for phases' output and scratch folders (emptied after each phase)
    */
   public PhaseRunner(ArtifactStore store, MethodRegistry methods, Path workRoot) {
+    this(store, methods, workRoot, CommandMethod.CommandRuntime.HOST);
+  }
+
+  /**
+   * @param runtime where command stages run: on the host, or in their image (docker, podman)
+   */
+  public PhaseRunner(
+      ArtifactStore store,
+      MethodRegistry methods,
+      Path workRoot,
+      CommandMethod.CommandRuntime runtime) {
     this.store = store;
     this.methods = methods;
     this.workRoot = workRoot;
+    this.runtime = runtime;
   }
 
   public ArtifactStore store() {
     return store;
   }
 
-  /** The method a task names, checked to be the same code the task was planned with. */
+  /**
+   * The method a task names, checked to be the same code the task was planned with; for a command
+   * stage, the {@link CommandMethod} that runs its command.
+   */
   public Method method(Task task) {
     KeyComponents c = KeyComponents.fromJson(task.components());
+    if (c.isCommand()) {
+      return new CommandMethod(c.command(), task.inputs().keySet(), store, runtime);
+    }
     Method m = methods.get(c.method());
     if (m == null) {
       throw new InvalidInputException(
@@ -144,6 +165,49 @@ public final class PhaseRunner {
     } finally {
       deleteTree(work);
     }
+  }
+
+  /**
+   * Lays out one slice of a command stage in {@code ws} (inputs, params, shipped files), for a
+   * program that runs elsewhere: the user's container in a pod.
+   */
+  public void stageCommand(Task task, int slice, CommandWorkspace ws) {
+    KeyComponents c = commandComponents(task, slice);
+    Location loc = Location.slice(task.key(), slice);
+    Path work = newWorkDir(loc);
+    try {
+      Method method = method(task);
+      Context ctx =
+          new Context(task, c, method, Phase.ANALYSIS, slice, work, (w, m) -> {}, loc.describe());
+      ws.stage(ctx, task.inputs().keySet(), c.command(), store);
+    } finally {
+      deleteTree(work);
+    }
+  }
+
+  /**
+   * Commits what a command stage's program left in {@code ws}'s outputs as the slice, once it has
+   * exited 0 ({@link CommandMethod#check} first).
+   *
+   * @param started when the slice began (the workspace was laid out)
+   */
+  public Manifest commitCommand(Task task, int slice, CommandWorkspace ws, Instant started) {
+    KeyComponents c = commandComponents(task, slice);
+    return store.commit(
+        Location.slice(task.key(), slice), ws.outputs(), draft(task, c, started, null, null));
+  }
+
+  private static KeyComponents commandComponents(Task task, int slice) {
+    KeyComponents c = KeyComponents.fromJson(task.components());
+    if (!c.isCommand()) {
+      throw new InvalidInputException(
+          "task " + task.key() + " runs method " + c.method() + ", not a command");
+    }
+    if (slice < 0 || slice >= c.slices()) {
+      throw new InvalidInputException(
+          "slice " + slice + " is out of range: the stage has " + c.slices() + " slices");
+    }
+    return c;
   }
 
   /**
@@ -281,7 +345,9 @@ public final class PhaseRunner {
       } catch (IOException e) {
         throw new StoreException("cannot create work folders in " + work, e);
       }
-      Map<String, Object> normalised = ParamValues.withDefaults(method.spec(), c.params());
+      // A command's params are free-form: they reach the program as they entered the key.
+      Map<String, Object> normalised =
+          c.isCommand() ? c.params() : ParamValues.withDefaults(method.spec(), c.params());
       this.params = new Params(normalised, task.baseDir() == null ? null : Path.of(task.baseDir()));
     }
 

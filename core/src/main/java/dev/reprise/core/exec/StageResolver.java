@@ -21,6 +21,10 @@ public final class StageResolver {
    * @param inputDigests input name to the committed output digest of the upstream stage it names
    */
   public KeyComponents components(Stage stage, Map<String, String> inputDigests) {
+    if (stage.isCommand()) {
+      return KeyComponents.ofCommand(
+          stage.command(), stage.params().asMap(), stage.slices(), inputDigests);
+    }
     Map<String, String> dataDigests = new TreeMap<>();
     for (ParamSpec p : stage.method().spec().params()) {
       if (p.type() == ParamType.PATH && !stage.params().isNull(p.name())) {

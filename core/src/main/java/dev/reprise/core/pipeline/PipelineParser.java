@@ -4,6 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.reprise.core.command.CommandMethod;
+import dev.reprise.core.command.CommandSpec;
+import dev.reprise.core.key.Sha256;
+import dev.reprise.core.method.DirectoryArtifacts;
 import dev.reprise.core.method.Method;
 import dev.reprise.core.method.MethodRegistry;
 import dev.reprise.core.method.MethodSpec;
@@ -40,14 +44,44 @@ public final class PipelineParser {
       Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
 
   private static final Set<String> STAGE_FIELDS =
-      Set.of("name", "method", "inputs", "params", "slices", "resources");
+      Set.of(
+          "name",
+          "method",
+          "inputs",
+          "params",
+          "slices",
+          "resources",
+          "image",
+          "command",
+          "files",
+          "env");
+
+  /** Fields only a command stage has. */
+  private static final List<String> COMMAND_FIELDS = List.of("image", "files", "env");
+
+  /** Input names of a command stage become folder names under REPRISE_INPUTS. */
+  private static final Pattern INPUT_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}");
+
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
   private static final Set<String> SPEC_FIELDS = Set.of("store", "parallelism", "stages");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   private final MethodRegistry methods;
+  private final boolean cluster;
 
   public PipelineParser(MethodRegistry methods) {
+    this(methods, false);
+  }
+
+  /**
+   * @param cluster whether the document runs on Kubernetes, read by the operator: command stages
+   *     then need an image, and their files must be shipped (named by sha256), since the operator
+   *     cannot read the user's machine
+   */
+  public PipelineParser(MethodRegistry methods, boolean cluster) {
     this.methods = methods;
+    this.cluster = cluster;
   }
 
   /**
@@ -232,13 +266,45 @@ public final class PipelineParser {
                         f,
                         "unknown field"
                             + suggest(f, STAGE_FIELDS)
-                            + " (known: name, method, inputs, params, slices, resources)"));
+                            + " (known: name, method, command, image, files, env, inputs,"
+                            + " params, slices, resources)"));
               }
             });
+    boolean isCommand = s.has("command");
     String methodName = s.path("method").asText("");
-    Method method = methodName.isEmpty() ? null : methods.get(methodName);
-    if (methodName.isEmpty()) {
-      problems.add(new Problem(file, name, "method", "required: the method this stage runs"));
+    Method method = methodName.isEmpty() || isCommand ? null : methods.get(methodName);
+    if (isCommand && s.has("method")) {
+      problems.add(
+          new Problem(
+              file,
+              name,
+              "command",
+              "a stage runs either a method or a command, not both: remove 'method' or 'command'"));
+    } else if (!isCommand) {
+      for (String f : COMMAND_FIELDS) {
+        if (s.has(f)) {
+          problems.add(
+              new Problem(
+                  file,
+                  name,
+                  f,
+                  "only a command stage has '"
+                      + f
+                      + "': add 'command' (the program's argv), or remove '"
+                      + f
+                      + "'"));
+        }
+      }
+    }
+    if (isCommand) {
+      // checked below, with the command's other fields
+    } else if (methodName.isEmpty()) {
+      problems.add(
+          new Problem(
+              file,
+              name,
+              "method",
+              "required: the method this stage runs (or 'command', to run a program)"));
     } else if (method == null) {
       problems.add(
           new Problem(
@@ -277,6 +343,16 @@ public final class PipelineParser {
                     return;
                   }
                   String upstream = e.getValue().asText();
+                  if (isCommand && !INPUT_NAME.matcher(inputName).matches()) {
+                    problems.add(
+                        new Problem(
+                            file,
+                            name,
+                            field,
+                            "a command stage's input name is a folder name under REPRISE_INPUTS:"
+                                + " letters, digits, '_', '.' and '-', not starting with '.' or"
+                                + " '-'"));
+                  }
                   if (method != null && method.spec().input(inputName) == null) {
                     List<String> known =
                         method.spec().inputs().stream().map(MethodSpec.InputSpec::name).toList();
@@ -444,6 +520,23 @@ public final class PipelineParser {
         }
       }
     }
+    if (isCommand) {
+      for (Map.Entry<String, Object> e : new TreeMap<>(given).entrySet()) {
+        values.put(e.getKey(), ParamValues.normaliseAny(e.getValue()));
+      }
+      CommandSpec command = parseCommand(s, name, file, baseDir, problems);
+      if (problems.size() > before || command == null) {
+        return null;
+      }
+      return new Stage(
+          name,
+          CommandMethod.planned(command, inputs.keySet()),
+          inputs,
+          new Params(values, baseDir),
+          slices,
+          resources,
+          command);
+    }
     if (problems.size() > before || method == null) {
       return null;
     }
@@ -452,6 +545,187 @@ public final class PipelineParser {
       problems.add(new Problem(file, name, "params." + fp.param(), fp.message()));
     }
     return new Stage(name, method, inputs, params, slices, resources);
+  }
+
+  /** A command stage's image, command, env and files; null (with problems) when invalid. */
+  private CommandSpec parseCommand(
+      JsonNode s, String name, String file, Path baseDir, List<Problem> problems) {
+    int before = problems.size();
+    List<String> argv = new ArrayList<>();
+    JsonNode cmd = s.get("command");
+    if (cmd == null || !cmd.isArray() || cmd.isEmpty()) {
+      problems.add(
+          new Problem(
+              file,
+              name,
+              "command",
+              "expected the program's argv as a non-empty list, e.g. [python3, features.py]"
+                  + (cmd != null && cmd.isTextual()
+                      ? " (a string is not split: write [sh, -c, '...'] for a shell line)"
+                      : "")));
+    } else {
+      for (int i = 0; i < cmd.size(); i++) {
+        JsonNode a = cmd.get(i);
+        if (!a.isValueNode() || a.isNull()) {
+          problems.add(
+              new Problem(file, name, "command[" + i + "]", "expected a string, got " + a));
+        } else {
+          argv.add(a.asText());
+        }
+      }
+    }
+    String image = null;
+    JsonNode img = s.get("image");
+    if (img != null && !img.isNull()) {
+      if (!img.isTextual() || img.asText().isBlank() || img.asText().matches(".*\\s.*")) {
+        problems.add(
+            new Problem(file, name, "image", "expected an image reference like python:3.12-slim"));
+      } else {
+        image = img.asText();
+      }
+    } else if (cluster) {
+      problems.add(
+          new Problem(
+              file,
+              name,
+              "image",
+              "required on Kubernetes: the container image the command runs in, e.g."
+                  + " python:3.12-slim"));
+    }
+    Map<String, String> env = new TreeMap<>();
+    JsonNode envNode = s.get("env");
+    if (envNode != null && !envNode.isNull()) {
+      if (!envNode.isObject()) {
+        problems.add(new Problem(file, name, "env", "expected a map of variable name to value"));
+      } else {
+        envNode
+            .properties()
+            .forEach(
+                e -> {
+                  String field = "env." + e.getKey();
+                  if (!ENV_NAME.matcher(e.getKey()).matches()) {
+                    problems.add(
+                        new Problem(
+                            file, name, field, "not a variable name (letters, digits and '_')"));
+                  } else if (e.getKey().startsWith("REPRISE_")) {
+                    problems.add(
+                        new Problem(
+                            file,
+                            name,
+                            field,
+                            "REPRISE_ variables are set by Reprise (the program's contract)"));
+                  } else if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+                    problems.add(
+                        new Problem(file, name, field, "expected a string, got " + e.getValue()));
+                  } else {
+                    env.put(e.getKey(), e.getValue().asText());
+                  }
+                });
+      }
+    }
+    Map<String, String> files = new TreeMap<>();
+    JsonNode filesNode = s.get("files");
+    if (filesNode != null && !filesNode.isNull()) {
+      if (!filesNode.isArray()) {
+        problems.add(
+            new Problem(
+                file,
+                name,
+                "files",
+                "expected a list of files and folders next to the document, e.g. [features.py,"
+                    + " lib/]"));
+      } else {
+        for (int i = 0; i < filesNode.size(); i++) {
+          shippedFile(filesNode.get(i), "files[" + i + "]", name, file, baseDir, files, problems);
+        }
+      }
+    }
+    return problems.size() > before ? null : new CommandSpec(image, argv, env, files);
+  }
+
+  /**
+   * One entry of {@code files}: a path next to the document (read and digested here; a folder
+   * brings all its files), or, as {@code reprise push} writes it, {@code {path, sha256}} of a file
+   * already shipped into the store.
+   */
+  private void shippedFile(
+      JsonNode entry,
+      String field,
+      String stage,
+      String file,
+      Path baseDir,
+      Map<String, String> out,
+      List<Problem> problems) {
+    if (entry.isObject()) {
+      String path = entry.path("path").asText("");
+      String sha = entry.path("sha256").asText("");
+      String bad = relativePathProblem(path);
+      if (bad != null) {
+        problems.add(new Problem(file, stage, field + ".path", bad));
+      } else if (!SHA256.matcher(sha).matches()) {
+        problems.add(
+            new Problem(file, stage, field + ".sha256", "expected 64 lower-case hex digits"));
+      } else {
+        out.put(path, sha);
+      }
+      return;
+    }
+    if (!entry.isTextual()) {
+      problems.add(
+          new Problem(
+              file, stage, field, "expected a path next to the document, or {path, sha256}"));
+      return;
+    }
+    String path = entry.asText();
+    String bad =
+        relativePathProblem(path.endsWith("/") ? path.substring(0, path.length() - 1) : path);
+    if (bad != null) {
+      problems.add(new Problem(file, stage, field, bad));
+      return;
+    }
+    if (cluster || baseDir == null) {
+      problems.add(
+          new Problem(
+              file,
+              stage,
+              field,
+              "'"
+                  + path
+                  + "' is a file on your machine, which the cluster cannot read: ship it with"
+                  + " 'reprise push FILE --store URI' and apply the document it prints"));
+      return;
+    }
+    Path p = baseDir.resolve(path).normalize();
+    try {
+      if (Files.isRegularFile(p)) {
+        out.put(baseDir.relativize(p).toString().replace('\\', '/'), Sha256.hex(p));
+      } else if (Files.isDirectory(p)) {
+        for (String f : DirectoryArtifacts.listFiles(p)) {
+          Path each = p.resolve(f);
+          out.put(baseDir.relativize(each).toString().replace('\\', '/'), Sha256.hex(each));
+        }
+      } else {
+        problems.add(new Problem(file, stage, field, "no file or folder at " + p));
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      problems.add(new Problem(file, stage, field, "cannot read " + p + ": " + e.getMessage()));
+    }
+  }
+
+  /** Why a shipped file's path is not a plain relative path below the document, or null. */
+  private static String relativePathProblem(String path) {
+    if (path.isBlank()) {
+      return "expected a path relative to the document's folder";
+    }
+    if (path.startsWith("/") || path.contains("\\")) {
+      return "'" + path + "' must be relative to the document's folder, with '/' separators";
+    }
+    for (String part : path.split("/")) {
+      if (part.equals("..") || part.equals(".") || part.isEmpty()) {
+        return "'" + path + "' must stay below the document's folder (no '..', '.' or '//')";
+      }
+    }
+    return null;
   }
 
   private static void checkLocalPath(

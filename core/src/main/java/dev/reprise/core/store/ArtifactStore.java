@@ -1,5 +1,7 @@
 package dev.reprise.core.store;
 
+import dev.reprise.core.CorruptArtifactException;
+import dev.reprise.core.InvalidInputException;
 import dev.reprise.core.StageFailedException;
 import dev.reprise.core.StoreException;
 import dev.reprise.core.key.FileDigestMemo;
@@ -122,7 +124,11 @@ public final class ArtifactStore implements AutoCloseable {
                   + s.slice()
                   + " both wrote '"
                   + f.name()
-                  + "'; a method without a synthesis phase must write distinct files per slice");
+                  + (dev.reprise.core.command.CommandSpec.KIND.equals(draft.method())
+                      ? "'; each slice of a command stage must write its own paths (name them"
+                          + " after $REPRISE_SLICE, for example)"
+                      : "'; a method without a synthesis phase must write distinct files per"
+                          + " slice"));
         }
         String target = stage.outputsPrefix() + f.name();
         blobs.copy(Location.slice(stage.key(), s.slice()).outputsPrefix() + f.name(), target);
@@ -234,6 +240,66 @@ public final class ArtifactStore implements AutoCloseable {
       }
     } catch (IOException e) {
       throw new StoreException("cannot write into " + target + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Where a file a command stage ships lives: by its content, shared by every stage and run. */
+  static String fileBlob(String sha256) {
+    return "files/" + sha256;
+  }
+
+  /** Whether the store holds a shipped file with this content. */
+  public boolean hasFile(String sha256) {
+    return blobs.stat(fileBlob(sha256)).isPresent();
+  }
+
+  /**
+   * Ships a file a command stage needs into the store (content-addressed, so each content is
+   * uploaded once). The file is hashed again first: if it changed since the document was read, the
+   * key no longer describes it.
+   */
+  public void shipFile(Path source, String sha256) {
+    if (hasFile(sha256)) {
+      return;
+    }
+    String actual;
+    try {
+      actual = Sha256.hex(source);
+    } catch (IOException e) {
+      throw new InvalidInputException("cannot read " + source + ": " + e.getMessage(), e);
+    }
+    if (!actual.equals(sha256)) {
+      throw new InvalidInputException(
+          source + " changed while the pipeline was being run: run it again");
+    }
+    blobs.upload(fileBlob(sha256), source);
+  }
+
+  /** Copies a shipped file out of the store into {@code target}, checking its content. */
+  public void fetchFile(String sha256, Path target) {
+    String blob = fileBlob(sha256);
+    try {
+      Files.createDirectories(target.getParent());
+      Optional<Path> local = blobs.localFile(blob);
+      if (local.isPresent()) {
+        if (!Files.isRegularFile(local.get())) {
+          throw new StoreException(
+              "shipped file " + sha256.substring(0, 12) + " is not in " + uri());
+        }
+        Files.copy(local.get(), target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      } else {
+        if (!hasFile(sha256)) {
+          throw new StoreException(
+              "shipped file " + sha256.substring(0, 12) + " is not in " + uri());
+        }
+        blobs.download(blob, target);
+      }
+      if (!Sha256.hex(target).equals(sha256)) {
+        throw new CorruptArtifactException(
+            "shipped file " + blob + " in " + uri() + " does not match its sha256");
+      }
+    } catch (IOException e) {
+      throw new StoreException("cannot write " + target + ": " + e.getMessage(), e);
     }
   }
 
