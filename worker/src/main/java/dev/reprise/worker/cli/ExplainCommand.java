@@ -87,6 +87,24 @@ final class ExplainCommand implements Callable<Integer> {
       Stage stage,
       Optional<RunRecord.StageRun> last,
       StageResolver resolver) {
+    List<String> out = new java.util.ArrayList<>(explainKey(p, stage, last, resolver));
+    if (stage.isCommand() && stage.command().image() != null && !stage.command().pinned()) {
+      out.add(
+          "Its image "
+              + stage.command().image()
+              + " is named by tag: the key covers the tag, not the image, and a tag can move. Pin"
+              + " it as "
+              + stage.command().image()
+              + "@sha256:<digest> to key the image itself.");
+    }
+    return out;
+  }
+
+  private static List<String> explainKey(
+      Planner.PlannedStage p,
+      Stage stage,
+      Optional<RunRecord.StageRun> last,
+      StageResolver resolver) {
     List<String> out = new java.util.ArrayList<>();
     String name = stage.name();
     switch (p.state()) {

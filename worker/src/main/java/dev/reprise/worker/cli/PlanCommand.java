@@ -66,11 +66,33 @@ final class PlanCommand implements Callable<Integer> {
                 note));
       }
       System.out.print(Tables.render(List.of("STAGE", "METHOD", "PLAN", "KEY", "NOTE"), rows));
+      for (String note : imageNotes(pipeline)) {
+        System.out.println(note);
+      }
       long reuse = plan.stream().filter(p -> p.state() == StageState.REUSED).count();
       System.out.printf(
           "%d of %d stages would be reused (%s of stored computation); store %s%n",
           reuse, plan.size(), Tables.seconds(saved), store.uri());
       return 0;
     }
+  }
+
+  /** One line per command stage whose image is a tag: the key names the tag, and a tag can move. */
+  static List<String> imageNotes(Pipeline pipeline) {
+    List<String> notes = new ArrayList<>();
+    for (var s : pipeline.stages()) {
+      if (s.isCommand() && s.command().image() != null && !s.command().pinned()) {
+        notes.add(
+            "note: stage '"
+                + s.name()
+                + "' names image "
+                + s.command().image()
+                + " by tag; the key covers the tag, not the image, and a tag can move: pin it as"
+                + " "
+                + s.command().image()
+                + "@sha256:<digest> to key the image itself.");
+      }
+    }
+    return notes;
   }
 }

@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
       ExplainCommand.class,
       ExportCommand.class,
       HistoryCommand.class,
+      PushCommand.class,
       WorkerCommand.class,
       MethodsCommand.class
     })

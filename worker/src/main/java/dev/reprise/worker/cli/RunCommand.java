@@ -1,5 +1,6 @@
 package dev.reprise.worker.cli;
 
+import dev.reprise.core.command.CommandMethod;
 import dev.reprise.core.exec.LocalExecutor;
 import dev.reprise.core.exec.RunSummary;
 import dev.reprise.core.exec.StageOutcome;
@@ -47,10 +48,20 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--quiet", description = "Print only the final table.")
   boolean quiet;
 
+  @Option(
+      names = "--runtime",
+      paramLabel = "R",
+      defaultValue = "host",
+      description =
+          "Where command stages run: host (default: a child process here; the image is not used),"
+              + " docker or podman (in the stage's image, with the same folders mounted).")
+  String runtime;
+
   @Override
   public Integer call() throws Exception {
     MethodRegistry methods = Reprise.methods();
     Pipeline pipeline = Reprise.parse(file, methods);
+    CommandMethod.CommandRuntime where = CommandMethod.CommandRuntime.of(runtime);
     int n = workers != null ? workers : Runtime.getRuntime().availableProcessors();
     if (n < 1) {
       throw new dev.reprise.core.InvalidInputException("--workers must be at least 1, got " + n);
@@ -75,13 +86,20 @@ final class RunCommand implements Callable<Integer> {
                   + " on "
                   + store.uri());
         }
+        if (where.onHost()
+            && pipeline.stages().stream()
+                .anyMatch(s -> s.isCommand() && s.command().image() != null)) {
+          System.err.println(
+              "reprise: command stages run on this machine; their images are not used here"
+                  + " (--runtime docker runs them in their images)");
+        }
         LocalExecutor executor =
             new LocalExecutor(store, methods, new StageResolver(storeOptions.dataDigests()));
         summary =
             executor.run(
                 pipeline,
                 new LocalExecutor.Options(
-                    n, progress, StoreOptions.workRoot(), Duration.ofMillis(250)));
+                    n, progress, StoreOptions.workRoot(), Duration.ofMillis(250), where));
       }
       out.print(table(summary));
       out.println(savedLine(summary));

@@ -1,7 +1,11 @@
 package dev.reprise.worker.cli;
 
 import dev.reprise.core.InvalidInputException;
+import dev.reprise.core.command.CommandMethod;
+import dev.reprise.core.command.CommandProcess;
+import dev.reprise.core.command.CommandWorkspace;
 import dev.reprise.core.exec.PhaseRunner;
+import dev.reprise.core.key.KeyComponents;
 import dev.reprise.core.method.Method;
 import dev.reprise.core.method.MethodRegistry;
 import dev.reprise.core.method.Phase;
@@ -10,7 +14,11 @@ import dev.reprise.core.store.Location;
 import dev.reprise.core.store.Manifest;
 import dev.reprise.core.store.Task;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -67,8 +75,129 @@ final class WorkerCommand implements Callable<Integer> {
       description = "Slice index for the analysis (default: $JOB_COMPLETION_INDEX).")
   Integer slice;
 
+  @Option(
+      names = "--stage-in",
+      paramLabel = "DIR",
+      description =
+          "Command stages in a pod: lay out the slice's inputs, params and files in DIR and copy"
+              + " reprise-launcher to DIR/bin, for the user's container (init container).")
+  Path stageIn;
+
+  @Option(
+      names = "--commit",
+      paramLabel = "DIR",
+      description =
+          "Command stages in a pod: wait for the program in the user's container to exit, then"
+              + " commit DIR/outputs as the slice (exit 2 if it exited 2, 1 for other failures).")
+  Path commit;
+
+  /** Where reprise-launcher is in the worker image. */
+  static final Path IMAGE_LAUNCHER = Path.of("/opt/reprise/bin/reprise-launcher");
+
   @Override
   public Integer call() throws Exception {
+    if (stageIn != null || commit != null) {
+      return command();
+    }
+    return phase();
+  }
+
+  /**
+   * One slice of a command stage in a pod: the staging before, or the commit after, its program.
+   */
+  private int command() throws Exception {
+    if (stageIn != null && commit != null) {
+      throw new InvalidInputException("--stage-in and --commit are two steps: give one");
+    }
+    if (!"analysis".equals(phaseName)) {
+      throw new InvalidInputException("a command stage has only the analysis phase");
+    }
+    int index = slice != null ? slice : indexFromEnvironment();
+    if (storeOptions.store == null) {
+      throw new InvalidInputException("--store is required for reprise worker");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    try (ArtifactStore store = storeOptions.open(null)) {
+      Task task = readTask(store);
+      PhaseRunner runner = new PhaseRunner(store, Reprise.methods(), StoreOptions.workRoot());
+      Location loc = Location.slice(key, index);
+      String what = "stage '" + task.stage() + "' (command), " + loc.describe();
+      CommandWorkspace ws = CommandWorkspace.at(stageIn != null ? stageIn : commit);
+      Optional<Manifest> done = store.manifest(loc);
+      boolean committed = done.isPresent() && store.verify(loc, done.get()).isEmpty();
+      if (stageIn != null) {
+        Files.createDirectories(ws.status());
+        if (committed) {
+          Files.writeString(ws.status().resolve("skip"), "");
+          out.println("reprise worker: " + what + " is already committed; nothing to stage");
+        } else {
+          runner.stageCommand(task, index, ws);
+          out.println("reprise worker: staged " + what + " in " + ws.root());
+        }
+        Path launcher = ws.root().resolve("bin/reprise-launcher");
+        Files.createDirectories(launcher.getParent());
+        Files.copy(launcher(), launcher, StandardCopyOption.REPLACE_EXISTING);
+        launcher.toFile().setExecutable(true, false);
+        out.flush();
+        return 0;
+      }
+      Path exitFile = ws.status().resolve("exit");
+      out.println("reprise worker: waiting for the command of " + what);
+      out.flush();
+      while (!Files.exists(exitFile)) {
+        Thread.sleep(200);
+      }
+      int code = Integer.parseInt(Files.readString(exitFile).trim());
+      List<String> tail =
+          Files.exists(ws.status().resolve("stderr"))
+              ? Files.readAllLines(ws.status().resolve("stderr")).stream()
+                  .filter(l -> !l.isBlank())
+                  .toList()
+              : List.of();
+      if (!Files.exists(ws.status().resolve("skip"))) {
+        KeyComponents c = KeyComponents.fromJson(task.components());
+        CommandMethod.check(
+            "stage '" + task.stage() + "' (command, slice " + index + ")",
+            c.command().commandLine(),
+            new CommandProcess.Exit(code, tail));
+        Instant started = Files.getLastModifiedTime(ws.params()).toInstant();
+        Manifest m = runner.commitCommand(task, index, ws, started);
+        out.printf("reprise worker: committed %s (%d files)%n", what, m.outputs().size());
+      }
+      runner
+          .finishWithoutSynthesis(task, Instant.now(), null)
+          .ifPresent(
+              m ->
+                  out.println(
+                      "reprise worker: all slices committed; stage "
+                          + key.substring(0, 12)
+                          + " committed"));
+      out.flush();
+      return 0;
+    }
+  }
+
+  /** reprise-launcher: $REPRISE_LAUNCHER, else where the worker image keeps it. */
+  private Path launcher() {
+    String given = environment.get("REPRISE_LAUNCHER");
+    Path p = given != null && !given.isBlank() ? Path.of(given) : IMAGE_LAUNCHER;
+    if (!Files.isRegularFile(p)) {
+      throw new dev.reprise.core.StageFailedException(
+          "reprise-launcher is not at "
+              + p
+              + ": run the worker image built with -Pimages, or set REPRISE_LAUNCHER");
+    }
+    return p;
+  }
+
+  private Task readTask(ArtifactStore store) {
+    return store
+        .readTask(key)
+        .orElseThrow(
+            () -> new InvalidInputException("no task.json for key " + key + " in " + store.uri()));
+  }
+
+  private int phase() throws Exception {
     Phase phase;
     try {
       phase = Phase.fromWireName(phaseName);

@@ -35,6 +35,15 @@ final class TestingCli {
    * A child JVM running {@code reprise} with this test's class path; output goes to {@code log}.
    */
   static Process spawn(Path log, List<String> jvmArgs, String... args) throws Exception {
+    return spawn(log, jvmArgs, java.util.Map.of(), args);
+  }
+
+  /**
+   * As {@link #spawn(Path, List, String...)}, with {@code env} added to the child's environment.
+   */
+  static Process spawn(
+      Path log, List<String> jvmArgs, java.util.Map<String, String> env, String... args)
+      throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.addAll(jvmArgs);
@@ -42,6 +51,9 @@ final class TestingCli {
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(Reprise.class.getName());
     cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().putAll(env);
+    return pb.start();
   }
 }

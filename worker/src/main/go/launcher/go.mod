@@ -1,0 +1,3 @@
+module reprise.dev/launcher
+
+go 1.22
