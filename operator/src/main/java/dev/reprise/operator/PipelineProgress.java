@@ -83,6 +83,23 @@ public final class PipelineProgress {
       PipelineStatus previous,
       Function<Job, String> failureDetail,
       Instant now) {
+    return compute(generation, plan, jobs, preparedKeys, previous, failureDetail, job -> null, now);
+  }
+
+  /**
+   * As above; {@code waitingDetail} says why a running Job's pods do not start (an image that
+   * cannot be pulled, a missing Secret, no node with room), or null when nothing is stuck: it
+   * becomes the running stage's message.
+   */
+  public static Result compute(
+      long generation,
+      List<PlannedStage> plan,
+      Map<String, Job> jobs,
+      Set<String> preparedKeys,
+      PipelineStatus previous,
+      Function<Job, String> failureDetail,
+      Function<Job, String> waitingDetail,
+      Instant now) {
     boolean sameGeneration =
         previous != null
             && previous.getObservedGeneration() != null
@@ -141,7 +158,9 @@ public final class PipelineProgress {
             }
           }
         }
-        case RUN -> running(p, s, prev, sameKey, jobs, preparedKeys, failureDetail, toCreate);
+        case RUN ->
+            running(
+                p, s, prev, sameKey, jobs, preparedKeys, failureDetail, waitingDetail, toCreate);
         default -> throw new IllegalStateException("the planner does not return " + p.state());
       }
       s.setMessage(clip(s.getMessage()));
@@ -200,6 +219,7 @@ public final class PipelineProgress {
       Map<String, Job> jobs,
       Set<String> preparedKeys,
       Function<Job, String> failureDetail,
+      Function<Job, String> waitingDetail,
       List<NextJob> toCreate) {
     s.setState(RUNNING);
     for (Phase phase : Phase.values()) {
@@ -230,6 +250,7 @@ public final class PipelineProgress {
         return;
       }
       if (!hasCondition(job, "Complete")) {
+        s.setMessage(waitingDetail.apply(job));
         return;
       }
     }

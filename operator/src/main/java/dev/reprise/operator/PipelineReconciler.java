@@ -10,6 +10,7 @@ import dev.reprise.core.method.MethodRegistry;
 import dev.reprise.core.method.Phase;
 import dev.reprise.core.pipeline.InvalidPipelineException;
 import dev.reprise.core.pipeline.PipelineParser;
+import dev.reprise.core.pipeline.Problem;
 import dev.reprise.core.store.ArtifactStore;
 import dev.reprise.core.store.Location;
 import dev.reprise.core.store.Manifest;
@@ -66,6 +67,9 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
   private final OperatorMetrics metrics;
   private final Clock clock;
 
+  /** "store sha256" of command files known to be in the store. */
+  private final Set<String> shipped = ConcurrentHashMap.newKeySet();
+
   /** Key to the pipelines that wait on it: a shared Job's events wake every one of them. */
   private final Map<String, Set<ResourceID>> waiting = new ConcurrentHashMap<>();
 
@@ -79,7 +83,7 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
       OperatorMetrics metrics,
       Clock clock) {
     this.settings = settings;
-    this.parser = new PipelineParser(methods);
+    this.parser = new PipelineParser(methods, true);
     this.stores = stores;
     this.metrics = metrics;
     this.clock = clock;
@@ -151,6 +155,15 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
           now);
       return UpdateControl.<Pipeline>noUpdate().rescheduleAfter(CANNOT_PLAN_RETRY);
     }
+    List<Problem> unshipped = unshippedFiles(resource, pipeline, store, storeUri);
+    if (!unshipped.isEmpty()) {
+      return finish(
+          resource,
+          context,
+          previous,
+          PipelineProgress.invalid(generation, pipeline.stages().size(), unshipped, previous, now),
+          now);
+    }
     Set<String> prepared = new HashSet<>();
     for (PlannedStage p : plan) {
       if (p.state() == StageState.RUN
@@ -164,7 +177,14 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
     // 3. Plan.
     PipelineProgress.Result result =
         PipelineProgress.compute(
-            generation, plan, existing, prepared, previous, job -> failureDetail(client, job), now);
+            generation,
+            plan,
+            existing,
+            prepared,
+            previous,
+            job -> failureDetail(client, job),
+            job -> waitingDetail(client, job),
+            now);
 
     // 4. Create what is missing: task.json before its Job, so no pod starts without one.
     watch(ResourceID.fromResource(resource), plan, previous);
@@ -198,6 +218,48 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
     }
     metrics.stages(result.newlyReused(), result.newlyRan(), result.newlySavedSeconds());
     return finish(resource, context, previous, result.status(), now);
+  }
+
+  /**
+   * Command stages' files that the store lacks: the cluster reads them only from the store, so a
+   * document applied without {@code reprise push} is the user's mistake, said per file. A file once
+   * seen is remembered (content-addressed: it cannot change).
+   */
+  private List<Problem> unshippedFiles(
+      Pipeline resource,
+      dev.reprise.core.pipeline.Pipeline pipeline,
+      ArtifactStore store,
+      String storeUri) {
+    List<Problem> problems = new java.util.ArrayList<>();
+    String label = resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName();
+    for (var stage : pipeline.stages()) {
+      if (!stage.isCommand()) {
+        continue;
+      }
+      for (var f : stage.command().files().entrySet()) {
+        String seen = storeUri + " " + f.getValue();
+        if (shipped.contains(seen)) {
+          continue;
+        }
+        if (store.hasFile(f.getValue())) {
+          shipped.add(seen);
+        } else {
+          problems.add(
+              new Problem(
+                  label,
+                  stage.name(),
+                  "files." + f.getKey(),
+                  "not in the store "
+                      + storeUri
+                      + " (sha256 "
+                      + f.getValue().substring(0, 12)
+                      + "): ship it with 'reprise push FILE --store "
+                      + storeUri
+                      + "' and apply the document it prints"));
+        }
+      }
+    }
+    return problems;
   }
 
   /**
@@ -315,12 +377,75 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
         .orElse(why);
   }
 
+  /** Container waiting reasons that do not resolve without the user: shown on the stage. */
+  static final Set<String> STUCK_REASONS =
+      Set.of(
+          "ErrImagePull",
+          "ImagePullBackOff",
+          "InvalidImageName",
+          "CreateContainerConfigError",
+          "CreateContainerError");
+
+  /**
+   * Why a running Job's pod is stuck: a container waiting for a reason that needs the user (an
+   * image that cannot be pulled, a missing Secret or ConfigMap), or the scheduler's word on a pod
+   * that fits no node. Null when its pods are starting or running normally.
+   */
+  static String waitingDetail(KubernetesClient client, Job job) {
+    List<Pod> pods =
+        client
+            .pods()
+            .inNamespace(job.getMetadata().getNamespace())
+            .withLabel("batch.kubernetes.io/job-name", job.getMetadata().getName())
+            .list()
+            .getItems();
+    for (Pod pod : pods) {
+      if (pod.getStatus() == null) {
+        continue;
+      }
+      String name = pod.getMetadata().getName();
+      List<io.fabric8.kubernetes.api.model.ContainerStatus> statuses = new java.util.ArrayList<>();
+      if (pod.getStatus().getInitContainerStatuses() != null) {
+        statuses.addAll(pod.getStatus().getInitContainerStatuses());
+      }
+      if (pod.getStatus().getContainerStatuses() != null) {
+        statuses.addAll(pod.getStatus().getContainerStatuses());
+      }
+      for (var c : statuses) {
+        var waiting = c.getState() == null ? null : c.getState().getWaiting();
+        if (waiting != null && STUCK_REASONS.contains(waiting.getReason())) {
+          return "pod "
+              + name
+              + ": container "
+              + c.getName()
+              + " ("
+              + c.getImage()
+              + ") is waiting: "
+              + waiting.getReason()
+              + (waiting.getMessage() == null ? "" : ": " + waiting.getMessage());
+        }
+      }
+      if (pod.getStatus().getConditions() != null) {
+        for (var cond : pod.getStatus().getConditions()) {
+          if ("PodScheduled".equals(cond.getType())
+              && "False".equals(cond.getStatus())
+              && "Unschedulable".equals(cond.getReason())) {
+            return "pod " + name + " cannot be scheduled: " + cond.getMessage();
+          }
+        }
+      }
+    }
+    return null;
+  }
+
   private static java.util.Optional<ContainerStateTerminated> terminated(Pod pod) {
     if (pod.getStatus().getContainerStatuses() == null) {
       return java.util.Optional.empty();
     }
+    // The worker's container first: in a command stage's pod it reports the program's failure.
     return pod.getStatus().getContainerStatuses().stream()
         .filter(c -> c.getState() != null && c.getState().getTerminated() != null)
+        .sorted(Comparator.comparing(c -> StageJobs.CONTAINER.equals(c.getName()) ? 0 : 1))
         .map(c -> c.getState().getTerminated())
         .findFirst();
   }

@@ -1,5 +1,8 @@
 package dev.reprise.operator;
 
+import dev.reprise.core.command.CommandMethod;
+import dev.reprise.core.command.CommandSpec;
+import dev.reprise.core.command.CommandWorkspace;
 import dev.reprise.core.method.Phase;
 import dev.reprise.core.pipeline.Stage;
 import dev.reprise.core.store.S3Settings;
@@ -8,6 +11,12 @@ import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicy;
@@ -44,7 +53,19 @@ public final class StageJobs {
   /** Annotation: the pipeline and stage that first asked for the key (for people reading Jobs). */
   public static final String REQUESTED_BY_ANNOTATION = "reprise.dev/requested-by";
 
+  /** The worker's container; in a command stage's pod, the one that commits. */
   public static final String CONTAINER = "worker";
+
+  /** A command stage's container: the user's image running the command. */
+  public static final String COMMAND_CONTAINER = "command";
+
+  /** A command stage's init container: the worker staging inputs and the launcher. */
+  public static final String STAGE_IN_CONTAINER = "stage-in";
+
+  /** What the worker containers beside a command request. */
+  static final String HELPER_CPU = "100m";
+
+  static final String HELPER_MEMORY = "384Mi";
 
   /** The exit code of {@code reprise worker} for the user's mistake: never retried. */
   public static final int INVALID_INPUT_EXIT = 2;
@@ -56,6 +77,7 @@ public final class StageJobs {
 
   private static final String TMP_VOLUME = "tmp";
   private static final String METHODS_VOLUME = "methods";
+  private static final String WORKSPACE_VOLUME = "reprise";
   private static final long USER_ID = 65532;
 
   private StageJobs() {}
@@ -118,6 +140,10 @@ public final class StageJobs {
             .withNewTemplate()
             .withNewMetadata()
             .withLabels(labels)
+            .withAnnotations(
+                stage.isCommand()
+                    ? Map.of("kubectl.kubernetes.io/default-container", COMMAND_CONTAINER)
+                    : null)
             .endMetadata()
             .withSpec(podSpec(store, key, phase, stage, settings))
             .endTemplate()
@@ -160,69 +186,22 @@ public final class StageJobs {
 
   private static PodSpec podSpec(
       String store, String key, Phase phase, Stage stage, OperatorSettings settings) {
+    if (stage.isCommand()) {
+      return commandPodSpec(store, key, stage, settings);
+    }
     String cpu = stage.resources().getOrDefault("cpu", settings.pods().cpu());
-    String threads = String.valueOf(threads(cpu));
-    List<EnvVar> env = new ArrayList<>();
-    S3Settings s3 = settings.s3();
-    if (s3 != null) {
-      env.add(new EnvVar(S3Settings.ENDPOINT_VAR, s3.endpoint(), null));
-      env.add(new EnvVar(S3Settings.REGION_VAR, s3.region(), null));
-      env.add(secret(S3Settings.ACCESS_KEY_VAR, settings.credentialsSecret()));
-      env.add(secret(S3Settings.SECRET_KEY_VAR, settings.credentialsSecret()));
-    }
-    // One thread per CPU requested: BLAS/OpenMP threading beyond the pod's share only slows it.
-    for (String v : List.of("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")) {
-      env.add(new EnvVar(v, threads, null));
-    }
-    env.add(new EnvVar("REPRISE_CACHE_DIR", "/tmp/reprise-cache", null));
-    env.add(
-        new EnvVarBuilder()
-            .withName("POD_NAME")
-            .withNewValueFrom()
-            .withNewFieldRef()
-            .withFieldPath("metadata.name")
-            .endFieldRef()
-            .endValueFrom()
-            .build());
-
-    Map<String, Quantity> requests = new LinkedHashMap<>();
-    Map<String, Quantity> limits = new LinkedHashMap<>();
-    requests.put("cpu", new Quantity(cpu));
-    String memory = stage.resources().getOrDefault("memory", settings.pods().memory());
-    if (memory != null) {
-      requests.put("memory", new Quantity(memory));
-      limits.put("memory", new Quantity(memory));
-    }
+    List<EnvVar> env = workerEnv(settings);
+    env.addAll(threadEnv(cpu));
     PodSpecBuilder pod =
-        new PodSpecBuilder()
-            .withRestartPolicy("Never")
-            .withAutomountServiceAccountToken(false)
-            .withEnableServiceLinks(false)
-            .withNewSecurityContext()
-            .withRunAsNonRoot(true)
-            .withRunAsUser(USER_ID)
-            .withRunAsGroup(USER_ID)
-            .withNewSeccompProfile()
-            .withType("RuntimeDefault")
-            .endSeccompProfile()
-            .endSecurityContext()
+        pod(settings)
             .addNewContainer()
             .withName(CONTAINER)
             .withImage(settings.image())
             .withCommand(
                 "reprise", "worker", "--store", store, "--key", key, "--phase", phase.wireName())
             .withEnv(env)
-            .withNewResources()
-            .withRequests(requests)
-            .withLimits(limits.isEmpty() ? null : limits)
-            .endResources()
-            .withNewSecurityContext()
-            .withReadOnlyRootFilesystem(true)
-            .withAllowPrivilegeEscalation(false)
-            .withNewCapabilities()
-            .withDrop("ALL")
-            .endCapabilities()
-            .endSecurityContext()
+            .withResources(resources(stage, settings))
+            .withSecurityContext(containerSecurity())
             .addNewVolumeMount()
             .withName(TMP_VOLUME)
             .withMountPath("/tmp")
@@ -230,18 +209,8 @@ public final class StageJobs {
             // The kubelet copies the last log lines of a failed pod here; the operator reports
             // them.
             .withTerminationMessagePolicy("FallbackToLogsOnError")
-            .endContainer()
-            .addNewVolume()
-            .withName(TMP_VOLUME)
-            .withNewEmptyDir()
-            .endEmptyDir()
-            .endVolume();
+            .endContainer();
     WorkerPods pods = settings.pods();
-    pod.withNodeSelector(pods.nodeSelector().isEmpty() ? null : pods.nodeSelector())
-        .withTolerations(pods.tolerations().isEmpty() ? null : pods.tolerations());
-    for (String secret : pods.pullSecrets()) {
-      pod.addNewImagePullSecret(secret);
-    }
     if (pods.methodsConfigMap() != null) {
       // Users' method jars, where the image's `reprise` looks for them; the operator has the same.
       pod.editFirstContainer()
@@ -259,6 +228,180 @@ public final class StageJobs {
           .endVolume();
     }
     return pod.build();
+  }
+
+  /**
+   * A command stage's slice: the worker image stages the inputs into a shared volume and copies
+   * reprise-launcher there (init container); the user's image runs the command through the launcher
+   * ({@value #COMMAND_CONTAINER}, the pod's default container, so {@code kubectl logs} shows the
+   * program); beside it the worker waits for the launcher's exit code and commits the outputs
+   * ({@value #CONTAINER}, whose exit code the pod failure policy reads). The user's program gets no
+   * credentials: only the worker containers see the store's Secret.
+   */
+  private static PodSpec commandPodSpec(
+      String store, String key, Stage stage, OperatorSettings settings) {
+    CommandSpec command = stage.command();
+    String cpu = stage.resources().getOrDefault("cpu", settings.pods().cpu());
+    String root = CommandMethod.CONTAINER_ROOT;
+    List<String> worker =
+        List.of("reprise", "worker", "--store", store, "--key", key, "--phase", "analysis");
+    List<EnvVar> programEnv = new ArrayList<>(threadEnv(cpu));
+    command.env().forEach((k, v) -> programEnv.add(new EnvVar(k, v, null)));
+    CommandWorkspace.contract(
+            root + "/inputs", root + "/outputs", root + "/params.json", 0, stage.slices())
+        .forEach(
+            (k, v) -> {
+              if (!k.equals(CommandWorkspace.SLICE)) { // the launcher sets it from the Job index
+                programEnv.add(new EnvVar(k, v, null));
+              }
+            });
+    programEnv.add(new EnvVar("HOME", "/tmp", null));
+    List<String> argv = new ArrayList<>(List.of(root + "/bin/reprise-launcher", root, "--"));
+    argv.addAll(command.command());
+    return pod(settings)
+        .addNewInitContainer()
+        .withName(STAGE_IN_CONTAINER)
+        .withImage(settings.image())
+        .withCommand(concat(worker, "--stage-in", root))
+        .withEnv(workerEnv(settings))
+        .withResources(helperResources())
+        .withSecurityContext(containerSecurity())
+        .withVolumeMounts(mount(TMP_VOLUME, "/tmp"), mount(WORKSPACE_VOLUME, root))
+        .withTerminationMessagePolicy("FallbackToLogsOnError")
+        .endInitContainer()
+        .addNewContainer()
+        .withName(COMMAND_CONTAINER)
+        .withImage(command.image())
+        .withCommand(argv)
+        .withWorkingDir(root + "/work")
+        .withEnv(programEnv)
+        .withResources(resources(stage, settings))
+        .withSecurityContext(containerSecurity())
+        .withVolumeMounts(mount(TMP_VOLUME, "/tmp"), mount(WORKSPACE_VOLUME, root))
+        .withTerminationMessagePolicy("FallbackToLogsOnError")
+        .endContainer()
+        .addNewContainer()
+        .withName(CONTAINER)
+        .withImage(settings.image())
+        .withCommand(concat(worker, "--commit", root))
+        .withEnv(workerEnv(settings))
+        .withResources(helperResources())
+        .withSecurityContext(containerSecurity())
+        .withVolumeMounts(mount(TMP_VOLUME, "/tmp"), mount(WORKSPACE_VOLUME, root))
+        .withTerminationMessagePolicy("FallbackToLogsOnError")
+        .endContainer()
+        .addNewVolume()
+        .withName(WORKSPACE_VOLUME)
+        .withNewEmptyDir()
+        .endEmptyDir()
+        .endVolume()
+        .build();
+  }
+
+  /** The pod-level settings every stage's pod shares: no token, non-root, placement, /tmp. */
+  private static PodSpecBuilder pod(OperatorSettings settings) {
+    PodSpecBuilder pod =
+        new PodSpecBuilder()
+            .withRestartPolicy("Never")
+            .withAutomountServiceAccountToken(false)
+            .withEnableServiceLinks(false)
+            .withNewSecurityContext()
+            .withRunAsNonRoot(true)
+            .withRunAsUser(USER_ID)
+            .withRunAsGroup(USER_ID)
+            .withNewSeccompProfile()
+            .withType("RuntimeDefault")
+            .endSeccompProfile()
+            .endSecurityContext()
+            .addNewVolume()
+            .withName(TMP_VOLUME)
+            .withNewEmptyDir()
+            .endEmptyDir()
+            .endVolume();
+    WorkerPods pods = settings.pods();
+    pod.withNodeSelector(pods.nodeSelector().isEmpty() ? null : pods.nodeSelector())
+        .withTolerations(pods.tolerations().isEmpty() ? null : pods.tolerations());
+    for (String secret : pods.pullSecrets()) {
+      pod.addNewImagePullSecret(secret);
+    }
+    return pod;
+  }
+
+  /** What the worker needs to reach the store: endpoint, keys from the Secret, a cache. */
+  private static List<EnvVar> workerEnv(OperatorSettings settings) {
+    List<EnvVar> env = new ArrayList<>();
+    S3Settings s3 = settings.s3();
+    if (s3 != null) {
+      env.add(new EnvVar(S3Settings.ENDPOINT_VAR, s3.endpoint(), null));
+      env.add(new EnvVar(S3Settings.REGION_VAR, s3.region(), null));
+      env.add(secret(S3Settings.ACCESS_KEY_VAR, settings.credentialsSecret()));
+      env.add(secret(S3Settings.SECRET_KEY_VAR, settings.credentialsSecret()));
+    }
+    env.add(new EnvVar("REPRISE_CACHE_DIR", "/tmp/reprise-cache", null));
+    env.add(
+        new EnvVarBuilder()
+            .withName("POD_NAME")
+            .withNewValueFrom()
+            .withNewFieldRef()
+            .withFieldPath("metadata.name")
+            .endFieldRef()
+            .endValueFrom()
+            .build());
+    return env;
+  }
+
+  /** One thread per CPU requested: BLAS/OpenMP threading beyond the pod's share only slows it. */
+  private static List<EnvVar> threadEnv(String cpu) {
+    String threads = String.valueOf(threads(cpu));
+    List<EnvVar> env = new ArrayList<>();
+    for (String v : CommandWorkspace.THREAD_VARS) {
+      env.add(new EnvVar(v, threads, null));
+    }
+    return env;
+  }
+
+  private static ResourceRequirements resources(Stage stage, OperatorSettings settings) {
+    Map<String, Quantity> requests = new LinkedHashMap<>();
+    Map<String, Quantity> limits = new LinkedHashMap<>();
+    requests.put("cpu", new Quantity(stage.resources().getOrDefault("cpu", settings.pods().cpu())));
+    String memory = stage.resources().getOrDefault("memory", settings.pods().memory());
+    if (memory != null) {
+      requests.put("memory", new Quantity(memory));
+      limits.put("memory", new Quantity(memory));
+    }
+    return new ResourceRequirementsBuilder()
+        .withRequests(requests)
+        .withLimits(limits.isEmpty() ? null : limits)
+        .build();
+  }
+
+  /** The worker beside a command: it only copies files, so it asks for little. */
+  private static ResourceRequirements helperResources() {
+    return new ResourceRequirementsBuilder()
+        .addToRequests("cpu", new Quantity(HELPER_CPU))
+        .addToRequests("memory", new Quantity(HELPER_MEMORY))
+        .addToLimits("memory", new Quantity(HELPER_MEMORY))
+        .build();
+  }
+
+  private static SecurityContext containerSecurity() {
+    return new SecurityContextBuilder()
+        .withReadOnlyRootFilesystem(true)
+        .withAllowPrivilegeEscalation(false)
+        .withNewCapabilities()
+        .withDrop("ALL")
+        .endCapabilities()
+        .build();
+  }
+
+  private static VolumeMount mount(String volume, String path) {
+    return new VolumeMountBuilder().withName(volume).withMountPath(path).build();
+  }
+
+  private static List<String> concat(List<String> head, String... tail) {
+    List<String> out = new ArrayList<>(head);
+    out.addAll(List.of(tail));
+    return out;
   }
 
   private static EnvVar secret(String name, String secret) {

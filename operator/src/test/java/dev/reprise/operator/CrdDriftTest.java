@@ -96,7 +96,16 @@ class CrdDriftTest {
     JsonNode spec = version.at("/schema/openAPIV3Schema/properties/spec");
     assertTrue(spec.get("required").toString().contains("stages"));
     JsonNode stage = spec.at("/properties/stages/items");
-    assertEquals("[\"method\",\"name\"]", sorted(stage.get("required")));
+    assertEquals("[\"name\"]", sorted(stage.get("required")));
+    // method or command, and an image for a command: rules the API server checks at admission.
+    assertTrue(
+        stage
+            .at("/x-kubernetes-validations")
+            .toString()
+            .contains("has(self.method) != has(self.command)"),
+        stage.toString());
+    assertEquals(
+        "^[0-9a-f]{64}$", stage.at("/properties/files/items/properties/sha256/pattern").asText());
     assertEquals(1, stage.at("/properties/slices/minimum").asInt());
     assertEquals(1, spec.at("/properties/parallelism/minimum").asInt());
     assertEquals("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", stage.at("/properties/name/pattern").asText());

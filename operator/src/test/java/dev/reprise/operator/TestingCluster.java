@@ -58,6 +58,9 @@ final class TestingCluster implements AutoCloseable {
 
   final List<PodRun> podRuns = new CopyOnWriteArrayList<>();
 
+  /** What the user's programs of command stages printed, one entry per pod. */
+  final List<String> programLogs = new CopyOnWriteArrayList<>();
+
   /**
    * "phase/index" → exit code of that pod's first attempt, instead of running it (a lost node, a
    * crash).
@@ -96,6 +99,13 @@ final class TestingCluster implements AutoCloseable {
                   public void onClose(WatcherException cause) {}
                 });
     return this;
+  }
+
+  /** Images no pod can pull: their pods wait in ImagePullBackOff, as a kubelet leaves them. */
+  private final Set<String> unpullable = ConcurrentHashMap.newKeySet();
+
+  void cannotPull(String image) {
+    unpullable.add(image);
   }
 
   /** The first pod of this phase and index exits with {@code exitCode} instead of running. */
@@ -248,7 +258,11 @@ final class TestingCluster implements AutoCloseable {
     }
 
     int runPod(int index, int attempt) {
-      Container c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+      Container c =
+          job.getSpec().getTemplate().getSpec().getContainers().stream()
+              .filter(k -> StageJobs.CONTAINER.equals(k.getName()))
+              .findFirst()
+              .orElseThrow();
       String podName =
           name
               + "-"
@@ -287,16 +301,11 @@ final class TestingCluster implements AutoCloseable {
       if (injected != null) {
         exit = injected;
         log.write("the node running this pod was lost\n");
+      } else if (job.getSpec().getTemplate().getSpec().getInitContainers() != null
+          && !job.getSpec().getTemplate().getSpec().getInitContainers().isEmpty()) {
+        exit = runCommandPod(podName, index, log);
       } else {
-        List<String> command = c.getCommand();
-        if (!"reprise".equals(command.get(0))) {
-          throw new IllegalStateException("pods run the reprise command, not " + command);
-        }
-        PrintWriter out = new PrintWriter(log, true);
-        exit =
-            Reprise.execute(
-                env, out, out, command.subList(1, command.size()).toArray(String[]::new));
-        out.flush();
+        exit = runWorker(c, env, log);
       }
       podRuns.add(new PodRun(name, index, attempt, exit));
       String message = exit == 0 ? null : lastLines(log.toString());
@@ -323,6 +332,141 @@ final class TestingCluster implements AutoCloseable {
                       .endStatus()
                       .build());
       return exit;
+    }
+
+    /** The worker image's {@code reprise}, run in this JVM. */
+    private int runWorker(Container c, Map<String, String> env, StringWriter log) {
+      List<String> command = c.getCommand();
+      if (!"reprise".equals(command.get(0))) {
+        throw new IllegalStateException("worker containers run reprise, not " + command);
+      }
+      PrintWriter out = new PrintWriter(log, true);
+      int exit =
+          Reprise.execute(env, out, out, command.subList(1, command.size()).toArray(String[]::new));
+      out.flush();
+      return exit;
+    }
+
+    /**
+     * A command stage's pod, as a kubelet runs it: the init container, then the user's container
+     * (its command as a host process, through the real reprise-launcher) and the worker beside it.
+     * The pod's emptyDir volumes are host folders: every path under a mount is rewritten to its
+     * folder. The worker image's reprise-launcher is the one built from this repository. Returns
+     * the worker container's exit code (the one the pod failure policy reads).
+     */
+    private int runCommandPod(String podName, int index, StringWriter log) {
+      var spec = job.getSpec().getTemplate().getSpec();
+      for (Container k : spec.getContainers()) {
+        if (unpullable.contains(k.getImage())) {
+          return waitForever(podName, k);
+        }
+      }
+      Map<String, java.nio.file.Path> volumes = new HashMap<>();
+      try {
+        for (var v : spec.getVolumes()) {
+          volumes.put(v.getName(), java.nio.file.Files.createTempDirectory("testing-pod-"));
+        }
+        Container init = spec.getInitContainers().get(0);
+        Map<String, String> initEnv = mapped(init, environment(init, podName), volumes, index);
+        initEnv.put("REPRISE_LAUNCHER", TestingLauncher.path().toString());
+        int staged = runWorker(mappedCommand(init, volumes), initEnv, log);
+        if (staged != 0) {
+          return staged;
+        }
+        Container program =
+            spec.getContainers().stream()
+                .filter(k -> StageJobs.COMMAND_CONTAINER.equals(k.getName()))
+                .findFirst()
+                .orElseThrow();
+        Container worker =
+            spec.getContainers().stream()
+                .filter(k -> StageJobs.CONTAINER.equals(k.getName()))
+                .findFirst()
+                .orElseThrow();
+        Map<String, String> programEnv = new HashMap<>(System.getenv());
+        programEnv.putAll(mapped(program, environment(program, podName), volumes, index));
+        ProcessBuilder pb =
+            new ProcessBuilder(mappedCommand(program, volumes).getCommand())
+                .directory(new java.io.File(rewrite(program.getWorkingDir(), program, volumes)))
+                .redirectErrorStream(true);
+        pb.environment().clear();
+        pb.environment().putAll(programEnv);
+        Process p = pb.start();
+        Future<Integer> commit =
+            controllers.submit(
+                () ->
+                    runWorker(
+                        mappedCommand(worker, volumes),
+                        mapped(worker, environment(worker, podName), volumes, index),
+                        log));
+        programLogs.add(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        p.waitFor();
+        return commit.get();
+      } catch (Exception e) {
+        throw new IllegalStateException("the fixture could not run pod " + podName, e);
+      } finally {
+        volumes.values().forEach(TestingCluster::deleteTree);
+      }
+    }
+
+    /** The pod stays Pending with the kubelet's pull back-off; the Job shows it active. */
+    private int waitForever(String podName, Container k) {
+      client
+          .pods()
+          .inNamespace(ns)
+          .withName(podName)
+          .editStatus(
+              p ->
+                  new PodBuilder(p)
+                      .editStatus()
+                      .withPhase("Pending")
+                      .withContainerStatuses(
+                          new ContainerStatusBuilder()
+                              .withName(k.getName())
+                              .withImage(k.getImage())
+                              .withNewState()
+                              .withNewWaiting()
+                              .withReason("ImagePullBackOff")
+                              .withMessage("Back-off pulling image \"" + k.getImage() + "\"")
+                              .endWaiting()
+                              .endState()
+                              .build())
+                      .endStatus()
+                      .build());
+      status(j -> j.getStatus().setActive(1));
+      try {
+        new java.util.concurrent.CountDownLatch(1).await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IllegalStateException("the cluster closed while " + podName + " waited");
+    }
+
+    private Map<String, String> mapped(
+        Container c, Map<String, String> env, Map<String, java.nio.file.Path> volumes, int index) {
+      Map<String, String> out = new HashMap<>();
+      env.forEach((k, v) -> out.put(k, rewrite(v, c, volumes)));
+      if (indexed) {
+        out.put("JOB_COMPLETION_INDEX", String.valueOf(index));
+      }
+      return out;
+    }
+
+    private Container mappedCommand(Container c, Map<String, java.nio.file.Path> volumes) {
+      Container copy = new io.fabric8.kubernetes.api.model.ContainerBuilder(c).build();
+      copy.setCommand(c.getCommand().stream().map(a -> rewrite(a, c, volumes)).toList());
+      return copy;
+    }
+
+    /** A path under one of the container's mounts, as the host folder of that volume. */
+    private String rewrite(String value, Container c, Map<String, java.nio.file.Path> volumes) {
+      for (var m : c.getVolumeMounts()) {
+        String mount = m.getMountPath();
+        if (value.equals(mount) || value.startsWith(mount + "/")) {
+          return volumes.get(m.getName()) + value.substring(mount.length());
+        }
+      }
+      return value;
     }
 
     private Map<String, String> environment(Container c, String podName) {
@@ -382,6 +526,14 @@ final class TestingCluster implements AutoCloseable {
             "\n",
             java.util.Arrays.asList(lines).subList(Math.max(0, lines.length - 80), lines.length));
     return tail.length() <= 2048 ? tail : tail.substring(tail.length() - 2048);
+  }
+
+  static void deleteTree(java.nio.file.Path dir) {
+    try (var walk = java.nio.file.Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException e) {
+      // a leftover temporary folder of a test pod
+    }
   }
 
   static String ranges(Set<Integer> indexes) {

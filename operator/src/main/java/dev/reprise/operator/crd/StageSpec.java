@@ -8,10 +8,18 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
 import java.util.Map;
 
-/** One stage: a method, its parameters, its inputs and its slice count. */
+/** One stage: a method or a command, its parameters, its inputs and its slice count. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "has(self.method) != has(self.command)",
+    message = "a stage runs either a method or a command: give exactly one of them")
+@ValidationRule(
+    value = "!has(self.command) || has(self.image)",
+    message = "a command stage needs an image on Kubernetes")
 public class StageSpec {
   /** Kubernetes DNS-1123 label: stage names become parts of labels and event messages. */
   public static final String DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
@@ -27,10 +35,32 @@ public class StageSpec {
 
   @JsonPropertyDescription(
       "The method the stage runs, e.g. eeg.decode; 'reprise methods' lists the methods with their"
-          + " inputs and parameters.")
-  @Required
+          + " inputs and parameters. A stage has either method or command.")
   @Size(min = 1)
   private String method;
+
+  @JsonPropertyDescription(
+      "A command stage: the program's argv, run in 'image' with no shell unless it names one, e.g."
+          + " [python3, features.py]. It reads REPRISE_INPUTS/<input>/..., REPRISE_PARAMS (a JSON"
+          + " file) and REPRISE_SLICE/REPRISE_SLICES, and leaves its outputs in REPRISE_OUTPUTS;"
+          + " exit 2 means invalid input (not retried). Part of the key.")
+  @Size(min = 1)
+  private List<String> command;
+
+  @JsonPropertyDescription(
+      "A command stage's container image, e.g. python:3.12-slim; required on Kubernetes. Keyed as"
+          + " written: a tag can move, name@sha256:... pins it.")
+  @Size(min = 1)
+  private String image;
+
+  @JsonPropertyDescription(
+      "A command stage's files, laid out in its working directory: each a path and the sha256 of"
+          + " its content in the store, as 'reprise push' prints them. Part of the key.")
+  private List<ShippedFile> files;
+
+  @JsonPropertyDescription(
+      "A command stage's extra environment variables (not REPRISE_*); part of the key.")
+  private Map<String, String> env;
 
   @JsonPropertyDescription(
       "Maps each of the method's input names to the upstream stage whose outputs it reads, e.g."
@@ -69,6 +99,38 @@ public class StageSpec {
 
   public void setMethod(String method) {
     this.method = method;
+  }
+
+  public List<String> getCommand() {
+    return command;
+  }
+
+  public void setCommand(List<String> command) {
+    this.command = command;
+  }
+
+  public String getImage() {
+    return image;
+  }
+
+  public void setImage(String image) {
+    this.image = image;
+  }
+
+  public List<ShippedFile> getFiles() {
+    return files;
+  }
+
+  public void setFiles(List<ShippedFile> files) {
+    this.files = files;
+  }
+
+  public Map<String, String> getEnv() {
+    return env;
+  }
+
+  public void setEnv(Map<String, String> env) {
+    this.env = env;
   }
 
   public Map<String, String> getInputs() {
