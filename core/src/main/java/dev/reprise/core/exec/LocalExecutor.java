@@ -66,11 +66,13 @@ public final class LocalExecutor {
   private final ArtifactStore store;
   private final MethodRegistry methods;
   private final StageResolver resolver;
+  private final Planner planner;
 
   public LocalExecutor(ArtifactStore store, MethodRegistry methods, StageResolver resolver) {
     this.store = store;
     this.methods = methods;
     this.resolver = resolver;
+    this.planner = new Planner(store, resolver, false);
   }
 
   public RunSummary run(Pipeline pipeline, Options options) {
@@ -110,7 +112,12 @@ public final class LocalExecutor {
       }
       double seconds = Duration.between(started, Instant.now()).toMillis() / 1000.0;
       RunSummary summary = new RunSummary(pipeline.name(), store.uri(), seconds, outcomes);
-      store.writeRun(record(pipeline, summary, started, threads));
+      try {
+        store.writeRun(record(pipeline, summary, started, threads));
+      } catch (RepriseException e) {
+        // The results are committed; only 'history' and 'explain' lose this run.
+        options.listener().warn("this run is not recorded in the store: " + e.getMessage());
+      }
       resolver.data().save();
       store.saveChecks();
       return summary;
@@ -203,12 +210,16 @@ public final class LocalExecutor {
       }
       Instant started = Instant.now();
       try {
-        components = resolver.components(stage, digests);
-        key = components.key();
-        Optional<Manifest> committed = committed(Location.stage(key));
-        if (committed.isPresent()) {
-          return reused(committed.get());
+        Planner.PlannedStage decision = planner.decide(stage, digests);
+        components = decision.components();
+        key = decision.key();
+        if (decision.state() == StageState.REUSED) {
+          return reused(decision.manifest());
         }
+        if (decision.damage() != null) {
+          withdraw(Location.stage(key), decision.damage());
+        }
+        Optional<Manifest> committed;
         try (BlobStore.Lock lock = acquire()) {
           if (lock == null) {
             return reused(committed(Location.stage(key)).orElseThrow());
@@ -271,24 +282,23 @@ public final class LocalExecutor {
 
     /** A committed unit whose files check out; a damaged one is withdrawn so it is recomputed. */
     private Optional<Manifest> committed(Location loc) {
-      Optional<Manifest> m = store.manifest(loc);
-      if (m.isEmpty()) {
-        return m;
+      ArtifactStore.Committed verdict = store.committed(loc);
+      if (verdict.damaged()) {
+        withdraw(loc, verdict.damage());
       }
-      List<String> problems = store.verify(loc, m.get());
-      if (problems.isEmpty()) {
-        return m;
-      }
+      return verdict.intact() ? Optional.of(verdict.manifest()) : Optional.empty();
+    }
+
+    private void withdraw(Location loc, String damage) {
       listener.warn(
           "stage '"
               + stage.name()
               + "': "
               + loc.describe()
               + " is damaged ("
-              + String.join("; ", problems)
+              + damage
               + "); recomputing it");
-      store.uncommit(loc);
-      return Optional.empty();
+      store.withdraw(loc);
     }
 
     private StageOutcome reused(Manifest m) {
@@ -322,6 +332,7 @@ public final class LocalExecutor {
         }
         listener.stageStarted(stage.name(), key, slices, slices - todo.size());
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        AtomicInteger emptySlices = new AtomicInteger();
         List<CompletableFuture<Void>> running = new ArrayList<>();
         for (int i : todo) {
           running.add(
@@ -332,6 +343,9 @@ public final class LocalExecutor {
                     }
                     try {
                       Manifest m = runner.run(task, Phase.ANALYSIS, i, this::log);
+                      if (m.outputs().isEmpty()) {
+                        emptySlices.incrementAndGet();
+                      }
                       listener.sliceDone(stage.name(), i, m.seconds());
                     } catch (RuntimeException e) {
                       failure.compareAndSet(null, e);
@@ -342,6 +356,17 @@ public final class LocalExecutor {
         }
         await(running);
         ran = todo.size();
+        if (emptySlices.get() > 0 && slices > 1) {
+          listener.warn(
+              "stage '"
+                  + stage.name()
+                  + "': "
+                  + emptySlices.get()
+                  + " of its "
+                  + slices
+                  + " slices had nothing to do (no files); fewer slices would do the same work"
+                  + " with less overhead");
+        }
       } else {
         listener.stageStarted(stage.name(), key, slices, 0);
         ran = 1; // a method without slices runs as one unit
@@ -379,6 +404,9 @@ public final class LocalExecutor {
 
     private RuntimeException unwrap(CompletionException e) {
       Throwable c = e.getCause();
+      if (c instanceof Error error) {
+        throw error; // out of memory and the like end the run; they are not a stage's failure
+      }
       return c instanceof RuntimeException r ? r : new RepriseException(String.valueOf(c), c);
     }
 

@@ -71,6 +71,70 @@ public final class ArtifactStore implements AutoCloseable {
     }
   }
 
+  /**
+   * The store's one answer to "is this unit committed and intact?": absent (nothing committed),
+   * intact (the manifest and every file it lists check out), or damaged, with the reason. Plan,
+   * run, export, the worker and the operator all ask this, so they never disagree.
+   *
+   * @param manifest the manifest when it could be read, else null
+   * @param damage why the unit cannot be used, or null
+   */
+  public record Committed(Manifest manifest, String damage) {
+    static final Committed ABSENT = new Committed(null, null);
+
+    public boolean intact() {
+      return manifest != null && damage == null;
+    }
+
+    public boolean damaged() {
+      return damage != null;
+    }
+  }
+
+  /** The verdict on one unit: see {@link Committed}. */
+  public Committed committed(Location loc) {
+    Optional<byte[]> data = blobs.read(loc.manifestName());
+    if (data.isEmpty()) {
+      return Committed.ABSENT;
+    }
+    Manifest m;
+    try {
+      m = JsonCodec.MAPPER.readValue(data.get(), Manifest.class);
+    } catch (IOException e) {
+      return new Committed(null, "its manifest.json cannot be read (" + e.getMessage() + ")");
+    }
+    if (m.outputs() == null || m.digest() == null || !loc.key().equals(m.key())) {
+      return new Committed(null, "its manifest.json is incomplete or names another key");
+    }
+    List<String> problems;
+    try {
+      problems = verify(loc, m);
+    } catch (StoreException | java.io.UncheckedIOException e) {
+      problems = List.of(e.getMessage());
+    }
+    return problems.isEmpty()
+        ? new Committed(m, null)
+        : new Committed(m, String.join("; ", problems));
+  }
+
+  /**
+   * Withdraws a damaged unit so that it is computed again: the manifest first (so the unit reads as
+   * absent from then on), then whatever stands where its outputs go, even a file named {@code
+   * outputs}.
+   */
+  public void withdraw(Location loc) {
+    blobs.delete(loc.manifestName());
+    String outputs = loc.outputsPrefix();
+    for (BlobInfo b : blobs.list(outputs)) {
+      blobs.delete(b.name());
+    }
+    try {
+      blobs.delete(outputs.substring(0, outputs.length() - 1));
+    } catch (StoreException e) {
+      // A folder with empty sub-folders left: harmless, the next commit writes into it.
+    }
+  }
+
   /** What a commit records besides the files; {@link #commit} fills in outputs and digest. */
   public record Draft(
       String method,

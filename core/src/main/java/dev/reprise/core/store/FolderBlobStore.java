@@ -37,7 +37,7 @@ public final class FolderBlobStore implements BlobStore {
       Files.createDirectories(this.root);
     } catch (IOException e) {
       throw new StoreException(
-          "cannot create store folder " + this.root + ": " + e.getMessage(), e);
+          "cannot create store folder " + this.root + ": " + StoreException.reason(e), e);
     }
   }
 
@@ -68,7 +68,7 @@ public final class FolderBlobStore implements BlobStore {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
-      throw new StoreException("cannot read " + resolve(name) + ": " + e.getMessage(), e);
+      throw new StoreException("cannot read " + resolve(name) + ": " + StoreException.reason(e), e);
     }
   }
 
@@ -81,7 +81,7 @@ public final class FolderBlobStore implements BlobStore {
       moveIntoPlace(tmp, target);
     } catch (IOException e) {
       deleteQuietly(tmp);
-      throw new StoreException("cannot write " + target + ": " + e.getMessage(), e);
+      throw new StoreException("cannot write " + target + ": " + StoreException.reason(e), e);
     }
   }
 
@@ -94,7 +94,7 @@ public final class FolderBlobStore implements BlobStore {
       moveIntoPlace(tmp, target);
     } catch (IOException e) {
       deleteQuietly(tmp);
-      throw new StoreException("cannot write " + target + ": " + e.getMessage(), e);
+      throw new StoreException("cannot write " + target + ": " + StoreException.reason(e), e);
     }
   }
 
@@ -110,7 +110,7 @@ public final class FolderBlobStore implements BlobStore {
     } catch (NoSuchFileException e) {
       throw new StoreException("no blob " + name + " in " + uri());
     } catch (IOException e) {
-      throw new StoreException("cannot read " + source + ": " + e.getMessage(), e);
+      throw new StoreException("cannot read " + source + ": " + StoreException.reason(e), e);
     }
   }
 
@@ -132,7 +132,7 @@ public final class FolderBlobStore implements BlobStore {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
-      throw new StoreException("cannot stat " + p + ": " + e.getMessage(), e);
+      throw new StoreException("cannot stat " + p + ": " + StoreException.reason(e), e);
     }
   }
 
@@ -171,7 +171,7 @@ public final class FolderBlobStore implements BlobStore {
             }
           });
     } catch (IOException e) {
-      throw new StoreException("cannot list " + start + ": " + e.getMessage(), e);
+      throw new StoreException("cannot list " + start + ": " + StoreException.reason(e), e);
     }
     out.sort((a, b) -> a.name().compareTo(b.name()));
     return out;
@@ -217,7 +217,7 @@ public final class FolderBlobStore implements BlobStore {
     try {
       Files.deleteIfExists(p);
     } catch (IOException e) {
-      throw new StoreException("cannot delete " + p + ": " + e.getMessage(), e);
+      throw new StoreException("cannot delete " + p + ": " + StoreException.reason(e), e);
     }
   }
 
@@ -245,7 +245,8 @@ public final class FolderBlobStore implements BlobStore {
               lock.release();
               held.close();
             } catch (IOException e) {
-              throw new StoreException("cannot release lock " + p + ": " + e.getMessage(), e);
+              throw new StoreException(
+                  "cannot release lock " + p + ": " + StoreException.reason(e), e);
             } finally {
               locksHeldHere.remove(name);
             }
@@ -262,7 +263,12 @@ public final class FolderBlobStore implements BlobStore {
       if (e instanceof OverlappingFileLockException) {
         return Optional.empty();
       }
-      throw new StoreException("cannot lock " + p + ": " + e.getMessage(), e);
+      throw new StoreException(
+          "cannot lock "
+              + p
+              + ": "
+              + (e instanceof IOException io ? StoreException.reason(io) : String.valueOf(e)),
+          e);
     }
   }
 
@@ -270,7 +276,8 @@ public final class FolderBlobStore implements BlobStore {
     try {
       Files.createDirectories(target.getParent());
     } catch (IOException e) {
-      throw new StoreException("cannot create " + target.getParent() + ": " + e.getMessage(), e);
+      throw new StoreException(
+          "cannot create " + target.getParent() + ": " + StoreException.reason(e), e);
     }
     return target.resolveSibling(TMP_PREFIX + target.getFileName() + "-" + UUID.randomUUID());
   }
