@@ -39,6 +39,17 @@ final class LdaRooflineBench {
   private static volatile double sink;
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("peak")) {
+      // for the benchmark scripts: the peak, and the operations of one decoder fit at a shape
+      int perClass = Integer.parseInt(args[1]);
+      int p = Integer.parseInt(args[2]);
+      int classes = Integer.parseInt(args[3]);
+      int n = perClass * classes;
+      int nTrain = n - n / 5;
+      System.out.printf("peak_gflops %.3f%n", peak(7));
+      System.out.printf("flops_per_fit %.0f%n", fitFlops(n, nTrain, p, classes, 5 * 10));
+      return;
+    }
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 7;
     int perClass = args.length > 1 ? Integer.parseInt(args[1]) : 100;
     int p = args.length > 2 ? Integer.parseInt(args[2]) : 64;
@@ -54,23 +65,7 @@ final class LdaRooflineBench {
         classes, perClass, p, folds, repeats, rounds);
 
     // 1. peak
-    double[] peak = new double[rounds];
-    double[] y = new double[256];
-    Arrays.fill(y, 1.0);
-    for (int r = -2; r < rounds; r++) {
-      long reps = 200_000;
-      long t = CPU.getCurrentThreadCpuTime();
-      for (long i = 0; i < reps; i++) {
-        fmaLoop(y, 0.999999, 1e-7);
-      }
-      double s = (CPU.getCurrentThreadCpuTime() - t) / 1e9;
-      if (r >= 0) {
-        peak[r] = reps * y.length * 8 * 2 / s / 1e9;
-      }
-    }
-    sink = y[7];
-    double peakGflops = median(peak);
-    System.out.printf("peak: fma loop %.2f GFLOP/s (median; rounds %s)%n", peakGflops, fmt(peak));
+    double peakGflops = peak(rounds);
 
     // 2. scatter kernels at n_train x p
     Random random = new Random(5);
@@ -219,7 +214,7 @@ final class LdaRooflineBench {
     table.add(
         row(
             "SubjectDecoder.decode, per fit (all of the above + scoring)",
-            timeFlops / fitsPerTime + foldFlops + 2.0 * (n - nTrain) * classes * p,
+            fitFlops(n, nTrain, p, classes, (int) fitsPerTime),
             perFit,
             peakGflops));
 
@@ -228,6 +223,41 @@ final class LdaRooflineBench {
     System.out.println("| --- | --- | --- | --- | --- |");
     table.forEach(System.out::println);
     System.out.printf("%nfit: %.4f ms (median over %d rounds)%n", perFit * 1e3, rounds);
+  }
+
+  /**
+   * GFLOP/s of {@link #fmaLoop}: the median of {@code rounds} rounds (after two warm-ups) of the
+   * thread's CPU time; prints the rounds.
+   */
+  private static double peak(int rounds) {
+    double[] peak = new double[rounds];
+    double[] y = new double[256];
+    Arrays.fill(y, 1.0);
+    for (int r = -2; r < rounds; r++) {
+      long reps = 200_000;
+      long t = CPU.getCurrentThreadCpuTime();
+      for (long i = 0; i < reps; i++) {
+        fmaLoop(y, 0.999999, 1e-7);
+      }
+      double s = (CPU.getCurrentThreadCpuTime() - t) / 1e9;
+      if (r >= 0) {
+        peak[r] = reps * y.length * 8 * 2 / s / 1e9;
+      }
+    }
+    sink = y[7];
+    double median = median(peak);
+    System.out.printf("peak: fma loop %.2f GFLOP/s (median; rounds %s)%n", median, fmt(peak));
+    return median;
+  }
+
+  /**
+   * Operations of one decoder fit: the class scatters of the time point shared by its {@code
+   * fitsPerTime} fits, one {@link FoldedLda#fit}, and scoring the held-out rows.
+   */
+  static double fitFlops(int n, int nTrain, int p, int classes, int fitsPerTime) {
+    return 2.0 * n * p * (p + 1) / 2.0 / fitsPerTime
+        + foldFlops(n, nTrain, p, classes)
+        + 2.0 * (n - nTrain) * classes * p;
   }
 
   /** Operations of {@link FoldedLda#fit} for one fold (the count the table's share is of). */
