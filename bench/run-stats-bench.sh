@@ -17,7 +17,7 @@ fi
 python_envs mne scipy
 [ -f "$DATA" ] || "$MAKE_PY" bench/python/mne_stats_bench.py make "$DATA" 20 250
 # the t quantile at 1 - 0.05 with 19 degrees of freedom, as eeg.stats' default
-THRESHOLD=$("$MAKE_PY" -c "from scipy import stats; print(repr(stats.t.ppf(0.95, 19)))")
+THRESHOLD=$("$MAKE_PY" -c "from scipy import stats; print(repr(float(stats.t.ppf(0.95, 19))))")
 echo "data: $DATA (20 subjects x 250 times); threshold $THRESHOLD; $PERMUTATIONS permutations; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 LOG=$(mktemp)
 for py in "${PYTHONS[@]}"; do

@@ -35,8 +35,10 @@ def timed(path, threshold, permutations, runs, label):
             n_jobs=1, seed=0)
         print(f"mne {label} {time.perf_counter() - start:.4f}", flush=True)
     for c, pv in zip(clusters, p):
-        idx = np.flatnonzero(c)
-        print(f"cluster {label} [{idx[0]}, {idx[-1]}] mass {t[c].sum():.4f} p {pv:.4f}")
+        mask = np.zeros(x.shape[1], bool)
+        mask[c] = True  # a boolean mask, or a tuple holding one (MNE 1.13)
+        idx = np.flatnonzero(mask)
+        print(f"cluster {label} [{idx[0]}, {idx[-1]}] mass {t[mask].sum():.4f} p {pv:.4f}")
 
 
 if __name__ == "__main__":
