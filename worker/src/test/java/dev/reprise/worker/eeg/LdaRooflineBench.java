@@ -226,8 +226,8 @@ final class LdaRooflineBench {
   }
 
   /**
-   * GFLOP/s of {@link #fmaLoop}: the median of {@code rounds} rounds (after two warm-ups) of the
-   * thread's CPU time; prints the rounds.
+   * GFLOP/s of {@link #fmaLoop}: the best of {@code rounds} rounds (after two warm-ups) of the
+   * thread's CPU time; prints the rounds and their median.
    */
   private static double peak(int rounds) {
     double[] peak = new double[rounds];
@@ -245,9 +245,13 @@ final class LdaRooflineBench {
       }
     }
     sink = y[7];
-    double median = median(peak);
-    System.out.printf("peak: fma loop %.2f GFLOP/s (median; rounds %s)%n", median, fmt(peak));
-    return median;
+    // the vCPU shares its physical core with other work (its SMT sibling), which halves the FMA
+    // rate while the sibling is busy: the best round is this core's limit, the median what it gave
+    double best = Arrays.stream(peak).max().orElse(0.0);
+    System.out.printf(
+        "peak: fma loop %.2f GFLOP/s (best round; median %.2f; rounds %s)%n",
+        best, median(peak), fmt(peak));
+    return best;
   }
 
   /**
