@@ -14,6 +14,7 @@ import dev.reprise.core.store.ArtifactStore;
 import dev.reprise.core.store.BlobStore;
 import dev.reprise.core.store.Location;
 import dev.reprise.core.store.Manifest;
+import dev.reprise.core.store.RunClaim;
 import dev.reprise.core.store.RunRecord;
 import dev.reprise.core.store.Task;
 import java.nio.file.Path;
@@ -83,6 +84,8 @@ public final class LocalExecutor {
     ExecutorService coordinators = Executors.newCachedThreadPool(daemonThreads("reprise-stage"));
     PhaseRunner runner = new PhaseRunner(store, methods, options.workRoot(), options.runtime());
     Map<String, CompletableFuture<StageOutcome>> futures = new LinkedHashMap<>();
+    // Keys this run uses are claimed until its record (which keeps them from gc) is written.
+    RunClaim claim = RunClaim.open(store.blobs(), pipeline.name());
     try {
       for (Stage stage : pipeline.stages()) {
         List<CompletableFuture<StageOutcome>> ups =
@@ -97,7 +100,8 @@ public final class LocalExecutor {
                         upstream.put(o.name(), o);
                       }
                       StageOutcome o =
-                          new StageRun(pipeline, stage, upstream, runner, pool, options).run();
+                          new StageRun(pipeline, stage, upstream, runner, pool, options, claim)
+                              .run();
                       options.listener().stageDone(o);
                       return o;
                     },
@@ -117,6 +121,7 @@ public final class LocalExecutor {
     } finally {
       pool.shutdownNow();
       coordinators.shutdownNow();
+      claim.close();
     }
   }
 
@@ -164,6 +169,7 @@ public final class LocalExecutor {
     private final ExecutorService pool;
     private final Options options;
     private final RunListener listener;
+    private final RunClaim claim;
     private KeyComponents components;
     private String key;
     private double savedSeconds;
@@ -174,8 +180,10 @@ public final class LocalExecutor {
         Map<String, StageOutcome> upstream,
         PhaseRunner runner,
         ExecutorService pool,
-        Options options) {
+        Options options,
+        RunClaim claim) {
       this.pipeline = pipeline;
+      this.claim = claim;
       this.stage = stage;
       this.upstream = upstream;
       this.runner = runner;
@@ -205,6 +213,7 @@ public final class LocalExecutor {
       try {
         components = resolver.components(stage, digests);
         key = components.key();
+        claim.claim(key); // before the manifest is read: see RunClaim
         Optional<Manifest> committed = committed(Location.stage(key));
         if (committed.isPresent()) {
           return reused(committed.get());
