@@ -58,7 +58,8 @@ public record RetentionPolicy(
           field + ": '" + text + "' is not a size (examples: 500G, 1.5T, 200M, 1000000)");
     }
     double value = Double.parseDouble(m.group(1));
-    int power = "kmgtp".indexOf(m.group(2).toLowerCase(Locale.ROOT)) + 1;
+    String unit = m.group(2).toLowerCase(Locale.ROOT);
+    int power = unit.isEmpty() ? 0 : "kmgtp".indexOf(unit) + 1;
     return (long) (value * Math.pow(1024, power));
   }
 

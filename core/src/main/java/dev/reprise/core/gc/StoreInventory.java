@@ -72,7 +72,7 @@ public final class StoreInventory {
   private final List<Pin> pins;
   private final List<BlobInfo> other;
 
-  private StoreInventory(
+  StoreInventory(
       Map<String, Result> results,
       Map<String, List<Run>> runs,
       Map<String, BlobInfo> used,
