@@ -70,6 +70,9 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
   /** "store sha256" of command files known to be in the store. */
   private final Set<String> shipped = ConcurrentHashMap.newKeySet();
 
+  /** The keys of live Pipelines, pinned in their stores for reprise gc. */
+  private final StorePins pins = new StorePins();
+
   /** Key to the pipelines that wait on it: a shared Job's events wake every one of them. */
   private final Map<String, Set<ResourceID>> waiting = new ConcurrentHashMap<>();
 
@@ -164,6 +167,11 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
           PipelineProgress.invalid(generation, pipeline.stages().size(), unshipped, previous, now),
           now);
     }
+    // Before any Job reads a reused result, so that gc keeps it.
+    pins.update(
+        stores,
+        StorePins.keysByStore(
+            context.getPrimaryCache().list().toList(), settings.defaultStore(), storeUri, plan));
     Set<String> prepared = new HashSet<>();
     for (PlannedStage p : plan) {
       if (p.state() == StageState.RUN

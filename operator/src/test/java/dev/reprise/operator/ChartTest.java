@@ -405,6 +405,88 @@ class ChartTest {
     return o.getKind() + "/" + o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
   }
 
+  @Test
+  void theGcCronJobIsOffByDefaultAndRunsGcOnTheStoreAsNonRootWithoutAToken() {
+    assertEquals(
+        List.of(),
+        of(TestingHelm.render(DEFAULTS), io.fabric8.kubernetes.api.model.batch.v1.CronJob.class));
+    Map<String, Object> values =
+        Map.of(
+            "gc.enabled",
+            true,
+            "gc.keepLast",
+            5,
+            "gc.keepPipelines",
+            List.of("eeg-decoding", "nightly"),
+            "gc.maxSize",
+            "200G",
+            "minio.enabled",
+            true,
+            "minio.rootPassword",
+            "a-password-for-tests");
+    List<HasMetadata> objects = TestingHelm.render(values);
+    List<io.fabric8.kubernetes.api.model.batch.v1.CronJob> cronJobs =
+        of(objects, io.fabric8.kubernetes.api.model.batch.v1.CronJob.class);
+    assertEquals(1, cronJobs.size());
+    var cron = cronJobs.get(0);
+    List<String> unknown = new ArrayList<>();
+    unknownFields(cron, "CronJob", unknown, new IdentityHashMap<>());
+    assertEquals(List.of(), unknown);
+    assertEquals("Forbid", cron.getSpec().getConcurrencyPolicy());
+    PodSpec pod = cron.getSpec().getJobTemplate().getSpec().getTemplate().getSpec();
+    assertEquals(Boolean.FALSE, pod.getAutomountServiceAccountToken());
+    assertEquals(null, pod.getServiceAccountName(), "gc needs no account of its own");
+    assertEquals(65532L, pod.getSecurityContext().getRunAsUser());
+    Container c = pod.getContainers().get(0);
+    assertEquals(Boolean.TRUE, c.getSecurityContext().getReadOnlyRootFilesystem());
+    assertTrue(c.getImage().contains("/reprise-worker:"), c.getImage());
+    assertEquals(
+        List.of(
+            "gc",
+            "--store",
+            "s3://reprise/artifacts",
+            "--keep-last",
+            "5",
+            "--keep-days",
+            "30",
+            "--keep-pipeline",
+            "eeg-decoding",
+            "--keep-pipeline",
+            "nightly",
+            "--max-size",
+            "200G",
+            "--grace",
+            "1h",
+            "--quiet",
+            "--yes"),
+        c.getArgs());
+    Map<String, EnvVar> env = new LinkedHashMap<>();
+    c.getEnv().forEach(e -> env.put(e.getName(), e));
+    assertEquals(
+        "http://reprise-minio." + TestingHelm.NAMESPACE + ".svc:9000",
+        env.get("REPRISE_S3_ENDPOINT").getValue());
+    assertEquals(
+        "reprise-store",
+        env.get("AWS_SECRET_ACCESS_KEY").getValueFrom().getSecretKeyRef().getName());
+    assertTrue(c.getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals("/tmp")));
+
+    var dry =
+        of(
+                TestingHelm.render(Map.of("gc.enabled", true, "gc.dryRun", true)),
+                io.fabric8.kubernetes.api.model.batch.v1.CronJob.class)
+            .get(0);
+    List<String> args =
+        dry.getSpec()
+            .getJobTemplate()
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .get(0)
+            .getArgs();
+    assertFalse(args.contains("--yes"), args.toString());
+  }
+
   private static void assertNoWildcards(Set<String> grants) {
     for (String g : grants) {
       assertFalse(g.contains("*"), g);

@@ -14,6 +14,7 @@ import dev.reprise.core.store.ArtifactStore;
 import dev.reprise.core.store.BlobStore;
 import dev.reprise.core.store.Location;
 import dev.reprise.core.store.Manifest;
+import dev.reprise.core.store.RunClaim;
 import dev.reprise.core.store.RunRecord;
 import dev.reprise.core.store.Task;
 import java.nio.file.Path;
@@ -85,6 +86,8 @@ public final class LocalExecutor {
     ExecutorService coordinators = Executors.newCachedThreadPool(daemonThreads("reprise-stage"));
     PhaseRunner runner = new PhaseRunner(store, methods, options.workRoot(), options.runtime());
     Map<String, CompletableFuture<StageOutcome>> futures = new LinkedHashMap<>();
+    // Keys this run uses are claimed until its record (which keeps them from gc) is written.
+    RunClaim claim = RunClaim.open(store.blobs(), pipeline.name());
     try {
       for (Stage stage : pipeline.stages()) {
         List<CompletableFuture<StageOutcome>> ups =
@@ -99,7 +102,8 @@ public final class LocalExecutor {
                         upstream.put(o.name(), o);
                       }
                       StageOutcome o =
-                          new StageRun(pipeline, stage, upstream, runner, pool, options).run();
+                          new StageRun(pipeline, stage, upstream, runner, pool, options, claim)
+                              .run();
                       options.listener().stageDone(o);
                       return o;
                     },
@@ -124,6 +128,7 @@ public final class LocalExecutor {
     } finally {
       pool.shutdownNow();
       coordinators.shutdownNow();
+      claim.close();
     }
   }
 
@@ -171,6 +176,7 @@ public final class LocalExecutor {
     private final ExecutorService pool;
     private final Options options;
     private final RunListener listener;
+    private final RunClaim claim;
     private KeyComponents components;
     private String key;
     private double savedSeconds;
@@ -181,8 +187,10 @@ public final class LocalExecutor {
         Map<String, StageOutcome> upstream,
         PhaseRunner runner,
         ExecutorService pool,
-        Options options) {
+        Options options,
+        RunClaim claim) {
       this.pipeline = pipeline;
+      this.claim = claim;
       this.stage = stage;
       this.upstream = upstream;
       this.runner = runner;
@@ -210,9 +218,10 @@ public final class LocalExecutor {
       }
       Instant started = Instant.now();
       try {
-        Planner.PlannedStage decision = planner.decide(stage, digests);
-        components = decision.components();
-        key = decision.key();
+        components = resolver.components(stage, digests);
+        key = components.key();
+        claim.claim(key); // before the manifest is read: see RunClaim
+        Planner.PlannedStage decision = planner.decide(stage, components);
         if (decision.state() == StageState.REUSED) {
           return reused(decision.manifest());
         }

@@ -96,7 +96,11 @@ public final class Planner {
    * @param inputDigests input name to the upstream result's output digest
    */
   public PlannedStage decide(Stage stage, Map<String, String> inputDigests) {
-    KeyComponents c = resolver.components(stage, inputDigests);
+    return decide(stage, resolver.components(stage, inputDigests));
+  }
+
+  /** As above, for a stage whose key components are already computed. */
+  public PlannedStage decide(Stage stage, KeyComponents c) {
     String key = c.key();
     ArtifactStore.Committed verdict = store.committed(Location.stage(key));
     if (verdict.intact()) {

@@ -128,7 +128,11 @@ public final class FolderBlobStore implements BlobStore {
         return Optional.empty();
       }
       return Optional.of(
-          new BlobInfo(name, a.size(), Long.toString(a.lastModifiedTime().toMillis())));
+          new BlobInfo(
+              name,
+              a.size(),
+              Long.toString(a.lastModifiedTime().toMillis()),
+              a.lastModifiedTime().toMillis()));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
@@ -156,8 +160,8 @@ public final class FolderBlobStore implements BlobStore {
               if (a.isRegularFile()
                   && rel.startsWith(prefix)
                   && !p.getFileName().toString().startsWith(TMP_PREFIX)) {
-                out.add(
-                    new BlobInfo(rel, a.size(), Long.toString(a.lastModifiedTime().toMillis())));
+                long mtime = a.lastModifiedTime().toMillis();
+                out.add(new BlobInfo(rel, a.size(), Long.toString(mtime), mtime));
               }
               return FileVisitResult.CONTINUE;
             }

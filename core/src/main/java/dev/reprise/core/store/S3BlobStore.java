@@ -309,7 +309,9 @@ public final class S3BlobStore implements BlobStore {
         () -> {
           StatObjectResponse s =
               client.statObject(StatObjectArgs.builder().bucket(bucket()).object(key).build());
-          return Optional.of(new BlobInfo(name, s.size(), unquote(s.etag())));
+          long modified =
+              s.lastModified() == null ? 0 : s.lastModified().toInstant().toEpochMilli();
+          return Optional.of(new BlobInfo(name, s.size(), unquote(s.etag()), modified));
         };
     return call("stat", key, unlessMissing(head, Optional.empty()));
   }
@@ -335,7 +337,11 @@ public final class S3BlobStore implements BlobStore {
             if (item.isDir() || item.objectName().endsWith("/")) {
               continue;
             }
-            out.add(new BlobInfo(relative(item.objectName()), item.size(), unquote(item.etag())));
+            long modified =
+                item.lastModified() == null ? 0 : item.lastModified().toInstant().toEpochMilli();
+            out.add(
+                new BlobInfo(
+                    relative(item.objectName()), item.size(), unquote(item.etag()), modified));
           }
           out.sort(Comparator.comparing(BlobInfo::name));
           return out;

@@ -28,6 +28,8 @@ import picocli.CommandLine.Command;
       ExplainCommand.class,
       ExportCommand.class,
       HistoryCommand.class,
+      GcCommand.class,
+      StoreCommand.class,
       PushCommand.class,
       WorkerCommand.class,
       MethodsCommand.class
