@@ -230,6 +230,8 @@ public final class LocalExecutor {
         }
         Optional<Manifest> committed;
         try (BlobStore.Lock lock = acquire()) {
+          // Time spent waiting for another run's lock is not this stage's computing time.
+          Instant computing = Instant.now();
           if (lock == null) {
             return reused(committed(Location.stage(key)).orElseThrow());
           }
@@ -249,7 +251,7 @@ public final class LocalExecutor {
             ShippedFiles.ship(store, pipeline, stage);
           }
           store.writeTask(task);
-          return compute(task, started);
+          return compute(task, computing);
         }
       } catch (RepriseException e) {
         double seconds = Duration.between(started, Instant.now()).toMillis() / 1000.0;
@@ -277,6 +279,7 @@ public final class LocalExecutor {
                   + stage.name()
                   + "': another run is computing "
                   + key.substring(0, 12)
+                  + store.lockHolder(key).map(h -> " (" + h + ")").orElse("")
                   + "; waiting for it");
           told = true;
         }

@@ -377,6 +377,11 @@ public final class ArtifactStore implements AutoCloseable {
         .map(b -> JsonCodec.read(b, Task.class, "task.json of " + key));
   }
 
+  /** Who computes {@code key} now, and until when (see {@link BlobStore#lockHolder}). */
+  public Optional<String> lockHolder(String key) {
+    return blobs.lockHolder("locks/" + key);
+  }
+
   /** An exclusive lock on computing {@code key}, shared by every process using this store. */
   public Optional<BlobStore.Lock> tryLock(String key) {
     return blobs.tryLock("locks/" + key);
