@@ -57,22 +57,30 @@ class PipelineOperatorIT {
    * with the pod's exit code in the stage's message (read from the failed pod).
    */
   static Pipeline failOnInvalidData(OperatorHarness h, String name) throws InterruptedException {
-    h.apply(
-        """
+    h.apply(failing(name, "invalid"));
+    Pipeline p = h.await(name, "Failed", WAIT);
+    assertTrue(
+        stage(p, "check").getMessage().contains("exited with code 2"),
+        "the failed pod's detail was read: " + stage(p, "check").getMessage());
+    return p;
+  }
+
+  /**
+   * A pipeline whose second stage fails: {@code how} is "invalid" (the worker exits with 2, the
+   * user's mistake) or "bug" (exit 1, a passing fault).
+   */
+  static String failing(String name, String how) {
+    return """
         apiVersion: reprise.dev/v1alpha1
         kind: Pipeline
         metadata: {name: NAME}
         spec:
           stages:
             - {name: numbers, method: test.source}
-            - {name: check, method: test.fail, inputs: {in: numbers}, params: {how: invalid}}
+            - {name: check, method: test.fail, inputs: {in: numbers}, params: {how: HOW}}
         """
-            .replace("NAME", name));
-    Pipeline p = h.await(name, "Failed", WAIT);
-    assertTrue(
-        stage(p, "check").getMessage().contains("exited with code 2"),
-        "the failed pod's detail was read: " + stage(p, "check").getMessage());
-    return p;
+        .replace("NAME", name)
+        .replace("HOW", how);
   }
 
   static StageStatus stage(Pipeline p, String name) {
@@ -240,16 +248,7 @@ class PipelineOperatorIT {
 
   @Test
   void aPodExitingWithInvalidInputFailsTheStageAtOnceWithTheWorkersMessage() throws Exception {
-    h.apply(
-        """
-        apiVersion: reprise.dev/v1alpha1
-        kind: Pipeline
-        metadata: {name: bad-data}
-        spec:
-          stages:
-            - {name: numbers, method: test.source}
-            - {name: check, method: test.fail, inputs: {in: numbers}, params: {how: invalid}}
-        """);
+    h.apply(failing("bad-data", "invalid"));
     Pipeline p = h.await("bad-data", "Failed", WAIT);
     StageStatus check = stage(p, "check");
     assertEquals("Failed", check.getState());
