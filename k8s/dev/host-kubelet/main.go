@@ -58,6 +58,7 @@ type kubelet struct {
 	pods         corelisters.PodLister
 
 	mu      sync.Mutex
+	assumed map[types.UID]bool // the scheduling loop's: bound here, not yet seen bound by the informer
 	running map[types.UID]*podRun
 	done    map[types.UID]bool // pods this kubelet finished or deleted: never run again
 	wake    chan struct{}
@@ -101,6 +102,7 @@ func main() {
 			v1.ResourcePods:             resource.MustParse("110"),
 			v1.ResourceEphemeralStorage: resource.MustParse("100Gi"),
 		},
+		assumed: map[types.UID]bool{},
 		running: map[types.UID]*podRun{},
 		done:    map[types.UID]bool{},
 		wake:    make(chan struct{}, 1),
@@ -289,8 +291,11 @@ func (k *kubelet) schedule(ctx context.Context) {
 		used := v1.ResourceList{}
 		var pending []*v1.Pod
 		for _, p := range all {
+			if p.Spec.NodeName != "" {
+				delete(k.assumed, p.UID)
+			}
 			switch {
-			case p.Spec.NodeName == k.node && !terminal(p):
+			case (p.Spec.NodeName == k.node || k.assumed[p.UID]) && !terminal(p):
 				for name, q := range request(p) {
 					v := used[name]
 					v.Add(q)
@@ -317,6 +322,9 @@ func (k *kubelet) schedule(ctx context.Context) {
 				log.Printf("host-kubelet: bind %s/%s: %v", p.Namespace, p.Name, err)
 				continue
 			}
+			// Counted as placed until the informer shows the binding, so that the next round,
+			// which may come first, does not give its resources away again.
+			k.assumed[p.UID] = true
 			for name, q := range request(p) {
 				v := used[name]
 				v.Add(q)
