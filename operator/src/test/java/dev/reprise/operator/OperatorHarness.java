@@ -104,11 +104,6 @@ final class OperatorHarness implements AutoCloseable {
     return operator;
   }
 
-  void stopOperator() throws Exception {
-    operator.close();
-    operator = null;
-  }
-
   Pipeline apply(String yaml) {
     Pipeline p = client.getKubernetesSerialization().unmarshal(yaml, Pipeline.class);
     if (get(p.getMetadata().getName()) == null) {

@@ -8,7 +8,6 @@ import dev.reprise.operator.crd.Pipeline;
 import dev.reprise.operator.crd.StageStatus;
 import io.fabric8.kubernetes.api.model.Event;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -265,35 +264,6 @@ class PipelineOperatorIT {
                     "StageFailed".equals(e.getReason())
                         && e.getMessage().contains("value NaN is not finite")),
         "a StageFailed event with the pod's words");
-  }
-
-  @Test
-  void anOperatorStoppedMidRunCompletesAfterARestartWithoutDuplicateJobs() throws Exception {
-    h.apply(doc("slow", "{}").replace("slices: 3}", "slices: 2, params: {sleepMillis: 1500}}"));
-    h.awaitThat(
-        "slow",
-        p -> p.getStatus() != null && "scaled".equals(runningStage(p)),
-        WAIT,
-        "scaled running");
-    h.stopOperator();
-    Thread.sleep(2000); // the cluster carries on without the operator
-    h.startOperator();
-    Pipeline p = h.await("slow", "Succeeded", WAIT);
-    assertEquals(List.of("Succeeded", "Succeeded", "Succeeded"), states(p));
-    assertEquals(
-        new HashSet<>(h.cluster.created).size(),
-        h.cluster.created.size(),
-        "no Job twice: " + h.cluster.created);
-    assertEquals(4, h.cluster.created.size());
-    assertEquals(5, h.cluster.podRuns.size(), "every pod ran once");
-  }
-
-  private static String runningStage(Pipeline p) {
-    return p.getStatus().getStages().stream()
-        .filter(s -> "Running".equals(s.getState()))
-        .map(StageStatus::getName)
-        .findFirst()
-        .orElse(null);
   }
 
   @Test
