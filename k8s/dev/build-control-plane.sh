@@ -136,5 +136,4 @@ build kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager
 mkdir -p host-kubelet
 cp "$kubelet_src" host-kubelet/main.go
 build "$kubelet" ./host-kubelet
-ln -sfn "$kubelet" "$out/host-kubelet"
 echo "$out"

@@ -183,7 +183,10 @@ control_plane() {
 REPRISE_CLASSPATH="/opt/reprise/methods/*\${REPRISE_CLASSPATH:+:\$REPRISE_CLASSPATH}" exec "$repo/bin/reprise" "\$@"
 SH
   chmod +x "$dev/worker-bin/reprise"
-  start host-kubelet "$bin/host-kubelet" --kubeconfig "$dev/kubeconfig" --node-name reprise-dev \
+  # The node built from this checkout's source (build-control-plane.sh names it by its digest).
+  local kubelet
+  kubelet="$bin/host-kubelet-$(sha256sum "$repo/k8s/dev/host-kubelet/main.go" | cut -c1-12)"
+  start host-kubelet "$kubelet" --kubeconfig "$dev/kubeconfig" --node-name reprise-dev \
     --state-dir "$dev/kubelet" --worker-image "$(worker_image)" --worker-path "$dev/worker-bin" \
     --cpu "${REPRISE_NODE_CPU:-2}" --memory "${REPRISE_NODE_MEMORY:-8Gi}"
   await "the node" 60 kctl wait --for=condition=Ready node/reprise-dev --timeout=1s

@@ -31,6 +31,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	coordv1 "k8s.io/api/coordination/v1"
 	v1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -56,6 +58,7 @@ type kubelet struct {
 	workerPath   string
 	capacity     v1.ResourceList
 	pods         corelisters.PodLister
+	nodes        corelisters.NodeLister
 
 	mu      sync.Mutex
 	assumed map[types.UID]bool // the scheduling loop's: bound here, not yet seen bound by the informer
@@ -121,6 +124,7 @@ func main() {
 	factory := informers.NewSharedInformerFactory(k.client, 0)
 	podInformer := factory.Core().V1().Pods()
 	k.pods = podInformer.Lister()
+	k.nodes = factory.Core().V1().Nodes().Lister()
 	podInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { k.sync(ctx, obj.(*v1.Pod)) },
 		UpdateFunc: func(_, obj any) { k.sync(ctx, obj.(*v1.Pod)) },
@@ -336,6 +340,10 @@ func (k *kubelet) schedule(ctx context.Context) {
 
 // unfit says why a pod cannot be placed here now, in kube-scheduler's words; "" if it fits.
 func (k *kubelet) unfit(p *v1.Pod, used v1.ResourceList) string {
+	if n, err := k.nodes.Get(k.node); err == nil && n.Spec.Unschedulable {
+		// Cordoned (kubectl cordon or drain): nothing new is placed here.
+		return "0/1 nodes are available: 1 node(s) were unschedulable. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
+	}
 	for key, want := range p.Spec.NodeSelector {
 		if key != "kubernetes.io/hostname" && key != "kubernetes.io/os" && key != "kubernetes.io/arch" ||
 			key == "kubernetes.io/hostname" && want != k.node ||
@@ -1064,7 +1072,9 @@ func flatten(env map[string]string) []string {
 
 // execContainer runs inside the container's private mount namespace (the parent unshared it and
 // made every mount private): it bind-mounts the volumes, changes to the working directory and
-// becomes the container's command.
+// becomes the container's command. Sources (and the host's copy of the command) are opened before
+// any mount, so a volume mounted over a parent of the kubelet's state (an emptyDir at /tmp, with
+// the state under /tmp) does not hide what comes after it.
 func execContainer(args []string) {
 	var workdir string
 	var mounts []string
@@ -1081,24 +1091,49 @@ func execContainer(args []string) {
 		die("exec-container: no command")
 	}
 	argv := args[1:]
+	// The command as the host sees it (the worker image's commands are host files): held open.
+	hostExe := -1
+	if found, err := exec.LookPath(argv[0]); err == nil {
+		if fd, err := syscall.Open(found, unix.O_PATH, 0); err == nil {
+			hostExe = fd // not close-on-exec: a script's interpreter opens it by /proc/self/fd
+		}
+	}
+	type mount struct {
+		fd      int
+		dst     string
+		dir, ro bool
+	}
+	var planned []mount
 	for _, m := range mounts {
 		ro := strings.HasSuffix(m, ":ro")
 		m = strings.TrimSuffix(m, ":ro")
 		src, dst, _ := strings.Cut(m, "=")
-		if info, err := os.Stat(src); err == nil && !info.IsDir() {
-			os.MkdirAll(filepath.Dir(dst), 0o755)
-			if f, err := os.OpenFile(dst, os.O_CREATE, 0o644); err == nil {
+		info, err := os.Stat(src)
+		if err != nil {
+			die("mount %s: %v", src, err)
+		}
+		fd, err := syscall.Open(src, unix.O_PATH|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			die("open %s: %v", src, err)
+		}
+		planned = append(planned, mount{fd: fd, dst: dst, dir: info.IsDir(), ro: ro})
+	}
+	for _, m := range planned {
+		if !m.dir {
+			os.MkdirAll(filepath.Dir(m.dst), 0o755)
+			if f, err := os.OpenFile(m.dst, os.O_CREATE, 0o644); err == nil {
 				f.Close()
 			}
-		} else if err := os.MkdirAll(dst, 0o755); err != nil {
-			die("mount %s: %v", dst, err)
+		} else if err := os.MkdirAll(m.dst, 0o755); err != nil {
+			die("mount at %s: %v", m.dst, err)
 		}
-		if err := syscall.Mount(src, dst, "", syscall.MS_BIND|syscall.MS_REC, ""); err != nil {
-			die("mount %s at %s: %v", src, dst, err)
+		src := "/proc/self/fd/" + strconv.Itoa(m.fd)
+		if err := syscall.Mount(src, m.dst, "", syscall.MS_BIND|syscall.MS_REC, ""); err != nil {
+			die("mount at %s: %v", m.dst, err)
 		}
-		if ro {
-			if err := syscall.Mount("", dst, "", syscall.MS_BIND|syscall.MS_REMOUNT|syscall.MS_RDONLY, ""); err != nil {
-				die("remount %s read-only: %v", dst, err)
+		if m.ro {
+			if err := syscall.Mount("", m.dst, "", syscall.MS_BIND|syscall.MS_REMOUNT|syscall.MS_RDONLY, ""); err != nil {
+				die("remount %s read-only: %v", m.dst, err)
 			}
 		}
 	}
@@ -1108,16 +1143,17 @@ func execContainer(args []string) {
 			die("workingDir %s: %v", workdir, err)
 		}
 	}
-	path := argv[0]
-	if !strings.Contains(path, "/") {
-		found, err := exec.LookPath(path)
-		if err != nil {
-			die("exec: %q: executable file not found in $PATH", path)
+	// The command as the container sees it (a volume may bring it, e.g. /reprise/bin/...), else
+	// the host's copy opened above.
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		if hostExe < 0 {
+			die("exec: %q: executable file not found in $PATH", argv[0])
 		}
-		path = found
+		path = "/proc/self/fd/" + strconv.Itoa(hostExe)
 	}
-	err := syscall.Exec(path, argv, os.Environ())
-	die("exec %s: %v", path, err)
+	err = syscall.Exec(path, argv, os.Environ())
+	die("exec %s: %v", argv[0], err)
 }
 
 func die(format string, a ...any) {
