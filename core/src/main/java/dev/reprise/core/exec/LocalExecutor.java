@@ -122,6 +122,18 @@ public final class LocalExecutor {
         // The results are committed; only 'history' and 'explain' lose this run.
         options.listener().warn("this run is not recorded in the store: " + e.getMessage());
       }
+      // The claim goes only now: until the run record is written, it is what keeps gc away.
+      claim.close();
+      claim
+          .problem()
+          .ifPresent(
+              p ->
+                  options
+                      .listener()
+                      .warn(
+                          "this run's claims and last-use records are not in the store (gc may"
+                              + " not see what it used): "
+                              + p));
       resolver.data().save();
       store.saveChecks();
       return summary;

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -49,6 +50,7 @@ public final class RunClaim implements AutoCloseable {
   private final Instant started = Instant.now();
   private final Duration ttl;
   private final Set<String> keys = new TreeSet<>();
+  private String problem;
   private final ScheduledExecutorService renewer;
   private boolean closed;
 
@@ -57,7 +59,7 @@ public final class RunClaim implements AutoCloseable {
     this.pipeline = pipeline;
     this.ttl = ttl;
     this.name = CLAIMS + UUID.randomUUID() + ".json";
-    write();
+    tryWrite();
     this.renewer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -90,7 +92,26 @@ public final class RunClaim implements AutoCloseable {
    */
   public synchronized void claim(String key) {
     if (!closed && keys.add(key)) {
+      tryWrite();
+    }
+  }
+
+  /**
+   * Why claims or last-use records could not be written (a read-only store, say), or empty. A run
+   * goes on without them: they protect it from a concurrent gc and feed gc's LRU, but its results
+   * are verified when read either way.
+   */
+  public synchronized Optional<String> problem() {
+    return Optional.ofNullable(problem);
+  }
+
+  private synchronized void tryWrite() {
+    try {
       write();
+    } catch (StoreException e) {
+      if (problem == null) {
+        problem = e.getMessage();
+      }
     }
   }
 
@@ -131,8 +152,13 @@ public final class RunClaim implements AutoCloseable {
     renewer.shutdownNow();
     try {
       touch(blobs, used);
-    } finally {
       blobs.delete(name);
+    } catch (StoreException e) {
+      synchronized (this) {
+        if (problem == null) {
+          problem = e.getMessage();
+        }
+      }
     }
   }
 

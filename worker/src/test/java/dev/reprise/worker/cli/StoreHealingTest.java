@@ -108,14 +108,22 @@ class StoreHealingTest {
   @Test
   void aRunRecordThatCannotBeWrittenIsAWarningNotAFailure() throws Exception {
     assertEquals(0, TestingCli.run("run", doc().toString(), "--store", store()).exitCode());
-    Path runs = tmp.resolve("store/runs/heal");
-    deleteTree(runs);
-    Files.writeString(runs, "a file where the run records go");
+    // Everything a fully reused run writes is blocked, as on a read-only store: its run record,
+    // its claims (gc) and its last-use records.
+    for (String blocked : new String[] {"runs/heal", "claims", "used"}) {
+      Path p = tmp.resolve("store/" + blocked);
+      if (Files.exists(p)) {
+        deleteTree(p);
+      }
+      Files.writeString(p, "a file where a folder should be");
+    }
     TestingCli.Result again = TestingCli.run("run", doc().toString(), "--store", store());
     assertEquals(0, again.exitCode(), again.err());
     assertTrue(
         again.out().contains("2 of 2 stages reused"), "the table is printed: " + again.out());
     assertTrue(again.err().contains("this run is not recorded"), again.err());
+    assertTrue(
+        again.err().contains("claims and last-use records are not in the store"), again.err());
   }
 
   @Test
