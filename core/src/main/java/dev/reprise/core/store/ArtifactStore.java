@@ -118,20 +118,17 @@ public final class ArtifactStore implements AutoCloseable {
   }
 
   /**
-   * Withdraws a damaged unit so that it is computed again: the manifest first (so the unit reads as
-   * absent from then on), then whatever stands where its outputs go, even a file named {@code
-   * outputs}.
+   * Withdraws a damaged unit so that it is computed again: the manifest (so the unit reads as
+   * absent from then on) and a file standing where its outputs folder goes, which no commit could
+   * write through. Its other files stay: the next commit replaces them, and a concurrent run or gc
+   * may be working on them.
    */
   public void withdraw(Location loc) {
     blobs.delete(loc.manifestName());
     String outputs = loc.outputsPrefix();
-    for (BlobInfo b : blobs.list(outputs)) {
-      blobs.delete(b.name());
-    }
-    try {
-      blobs.delete(outputs.substring(0, outputs.length() - 1));
-    } catch (StoreException e) {
-      // A folder with empty sub-folders left: harmless, the next commit writes into it.
+    String folder = outputs.substring(0, outputs.length() - 1);
+    if (blobs.stat(folder).isPresent()) {
+      blobs.delete(folder);
     }
   }
 
