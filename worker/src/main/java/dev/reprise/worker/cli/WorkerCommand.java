@@ -166,17 +166,22 @@ final class WorkerCommand implements Callable<Integer> {
         Manifest m = runner.commitCommand(task, index, ws, started);
         out.printf("reprise worker: committed %s (%d files)%n", what, m.outputs().size());
       }
-      runner
-          .finishWithoutSynthesis(task, Instant.now(), null)
-          .ifPresent(
-              m ->
-                  out.println(
-                      "reprise worker: all slices committed; stage "
-                          + key.substring(0, 12)
-                          + " committed"));
+      finishIfLast(runner, task, out);
       out.flush();
       return 0;
     }
+  }
+
+  /** After a slice of a stage without synthesis: the last slice's pod commits the stage. */
+  private void finishIfLast(PhaseRunner runner, Task task, PrintWriter out) {
+    runner
+        .finishWithoutSynthesis(task, Instant.now(), null)
+        .ifPresent(
+            m ->
+                out.println(
+                    "reprise worker: all slices committed; stage "
+                        + key.substring(0, 12)
+                        + " committed"));
   }
 
   /** reprise-launcher: $REPRISE_LAUNCHER, else where the worker image keeps it. */
@@ -247,14 +252,7 @@ final class WorkerCommand implements Callable<Integer> {
             (Instant.now().toEpochMilli() - started.toEpochMilli()) / 1000.0);
       }
       if (phase == Phase.ANALYSIS && !method.spec().has(Phase.SYNTHESIS)) {
-        runner
-            .finishWithoutSynthesis(task, Instant.now(), null)
-            .ifPresent(
-                m ->
-                    out.println(
-                        "reprise worker: all slices committed; stage "
-                            + key.substring(0, 12)
-                            + " committed"));
+        finishIfLast(runner, task, out);
       }
       out.flush();
       return 0;
