@@ -177,9 +177,12 @@ control_plane() {
 
   # The worker image's `reprise` (worker/src/main/jib/usr/local/bin/reprise) on the host: this
   # build's worker jar (bin/reprise) plus users' method jars mounted at /opt/reprise/methods.
+  # reprise-launcher, which the image keeps at /opt/reprise/bin for command stages' pods.
   mkdir -p "$dev/worker-bin"
+  bash "$repo/worker/src/main/go/build-launcher.sh" "$dev/worker-bin/reprise-launcher"
   cat >"$dev/worker-bin/reprise" <<SH
 #!/bin/sh
+export REPRISE_LAUNCHER="\${REPRISE_LAUNCHER:-$dev/worker-bin/reprise-launcher}"
 REPRISE_CLASSPATH="/opt/reprise/methods/*\${REPRISE_CLASSPATH:+:\$REPRISE_CLASSPATH}" exec "$repo/bin/reprise" "\$@"
 SH
   chmod +x "$dev/worker-bin/reprise"
