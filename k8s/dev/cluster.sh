@@ -191,6 +191,7 @@ SH
   kubelet="$bin/host-kubelet-$(sha256sum "$repo/k8s/dev/host-kubelet/main.go" | cut -c1-12)"
   start host-kubelet "$kubelet" --kubeconfig "$dev/kubeconfig" --node-name reprise-dev \
     --state-dir "$dev/kubelet" --worker-image "$(worker_image)" --worker-path "$dev/worker-bin" \
+    --worker-files "$repo" \
     --cpu "${REPRISE_NODE_CPU:-2}" --memory "${REPRISE_NODE_MEMORY:-8Gi}"
   await "the node" 60 kctl wait --for=condition=Ready node/reprise-dev --timeout=1s
   await "the default ServiceAccount" 60 kctl get serviceaccount default -n default

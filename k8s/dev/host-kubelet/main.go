@@ -56,6 +56,7 @@ type kubelet struct {
 	stateDir     string
 	workerImages map[string]bool
 	workerPath   string
+	workerFiles  []string
 	capacity     v1.ResourceList
 	pods         corelisters.PodLister
 	nodes        corelisters.NodeLister
@@ -84,6 +85,7 @@ func main() {
 	stateDir := flag.String("state-dir", "/tmp/reprise-dev/kubelet", "pods' volumes and logs")
 	workerImage := flag.String("worker-image", "", "images (comma-separated) that run with --worker-path first on PATH")
 	workerPath := flag.String("worker-path", "", "folder holding the worker image's commands (reprise)")
+	workerFiles := flag.String("worker-files", "", "host folders (comma-separated) the worker image's commands read, kept visible under volumes")
 	cpu := flag.String("cpu", "2", "the node's CPU capacity")
 	memory := flag.String("memory", "8Gi", "the node's memory capacity")
 	flag.Parse()
@@ -109,6 +111,11 @@ func main() {
 		running: map[types.UID]*podRun{},
 		done:    map[types.UID]bool{},
 		wake:    make(chan struct{}, 1),
+	}
+	for _, dir := range append([]string{*workerPath}, strings.Split(*workerFiles, ",")...) {
+		if dir != "" {
+			k.workerFiles = append(k.workerFiles, dir)
+		}
 	}
 	for _, image := range strings.Split(*workerImage, ",") {
 		if image != "" {
@@ -781,6 +788,14 @@ func (k *kubelet) runContainer(ctx context.Context, pod *v1.Pod, c v1.Container,
 		argv[i] = expand(argv[i], env)
 	}
 	args := []string{"exec-container"}
+	if k.workerImages[c.Image] {
+		// The image's files are host folders: a volume mounted over one of their parents (an
+		// emptyDir at /tmp, a checkout under /tmp) must not hide them, as it would not in a real
+		// container, whose image is its root.
+		for _, dir := range k.workerFiles {
+			args = append(args, "--keep", dir)
+		}
+	}
 	if c.WorkingDir != "" {
 		args = append(args, "--workdir", c.WorkingDir)
 	}
@@ -1077,13 +1092,15 @@ func flatten(env map[string]string) []string {
 // the state under /tmp) does not hide what comes after it.
 func execContainer(args []string) {
 	var workdir string
-	var mounts []string
+	var mounts, keep []string
 	for len(args) > 0 && args[0] != "--" {
 		switch args[0] {
 		case "--workdir":
 			workdir = args[1]
 		case "--mount":
 			mounts = append(mounts, args[1])
+		case "--keep":
+			keep = append(keep, args[1])
 		}
 		args = args[2:]
 	}
@@ -1103,7 +1120,7 @@ func execContainer(args []string) {
 		dst     string
 		dir, ro bool
 	}
-	var planned []mount
+	var planned, kept []mount
 	for _, m := range mounts {
 		ro := strings.HasSuffix(m, ":ro")
 		m = strings.TrimSuffix(m, ":ro")
@@ -1117,6 +1134,13 @@ func execContainer(args []string) {
 			die("open %s: %v", src, err)
 		}
 		planned = append(planned, mount{fd: fd, dst: dst, dir: info.IsDir(), ro: ro})
+	}
+	// The image's folders go back where they were once the volumes are mounted, if a volume hid
+	// them; they are opened now, while they are visible.
+	for _, dir := range keep {
+		if fd, err := syscall.Open(dir, unix.O_PATH|syscall.O_CLOEXEC, 0); err == nil {
+			kept = append(kept, mount{fd: fd, dst: dir, dir: true})
+		}
 	}
 	for _, m := range planned {
 		if !m.dir {
@@ -1135,6 +1159,18 @@ func execContainer(args []string) {
 			if err := syscall.Mount("", m.dst, "", syscall.MS_BIND|syscall.MS_REMOUNT|syscall.MS_RDONLY, ""); err != nil {
 				die("remount %s read-only: %v", m.dst, err)
 			}
+		}
+	}
+	for _, m := range kept {
+		var was, now syscall.Stat_t
+		if syscall.Fstat(m.fd, &was) == nil && syscall.Stat(m.dst, &now) == nil && was.Dev == now.Dev && was.Ino == now.Ino {
+			continue // still visible
+		}
+		if err := os.MkdirAll(m.dst, 0o755); err != nil {
+			die("keep %s: %v", m.dst, err)
+		}
+		if err := syscall.Mount("/proc/self/fd/"+strconv.Itoa(m.fd), m.dst, "", syscall.MS_BIND|syscall.MS_REC, ""); err != nil {
+			die("keep %s: %v", m.dst, err)
 		}
 	}
 	if workdir != "" {
