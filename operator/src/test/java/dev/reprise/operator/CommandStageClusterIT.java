@@ -83,8 +83,14 @@ class CommandStageClusterIT {
                     - {name: total, method: test.sum, inputs: {in: numbers}}
                 """));
     Path shipped = dir.resolve("shipped.yaml");
+    // The CLI checks the document with the methods the cluster has: core's test methods' jar,
+    // which the operator and the pods get through the chart's methods ConfigMap.
+    java.util.Map<String, String> cli = new java.util.HashMap<>(cluster.env);
+    cli.put(
+        "REPRISE_CLASSPATH",
+        Path.of("target/reprise-test-methods.jar").toAbsolutePath().toString());
     TestingControlPlane.run(
-        cluster.env,
+        cli,
         Duration.ofMinutes(2),
         Path.of("../bin/reprise").toAbsolutePath().normalize().toString(),
         "push",
@@ -92,7 +98,8 @@ class CommandStageClusterIT {
         "--store",
         cluster.env.get("REPRISE_STORE"),
         "-o",
-        shipped.toString());
+        shipped.toString(),
+        "--create-bucket"); // this test may run before the operator made the bucket
     assertTrue(Files.readString(shipped).contains("sha256:"), Files.readString(shipped));
 
     cluster.kubectl("apply", "-n", ns, "-f", shipped.toString());
