@@ -8,7 +8,8 @@
 # Python: the current MNE and scikit-learn from PyPI in a virtual environment (bench/target/venv,
 # made if missing; VENV=dir picks another) and Debian's (/usr/bin/python3 with python3-mne and
 # python3-sklearn), each where it imports.
-# BASELINE=dir: another checkout whose bench/ is built; its DecodeBench runs too ("java-baseline"),
+# BASELINE=dir: another checkout whose bench/ is built; this DecodeBench runs on its jars too
+# ("java-baseline"),
 # e.g. the commit before a change, to measure before and after in one run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,8 +49,8 @@ for py in "${PYTHONS[@]}"; do
   "${py#*=}" bench/python/mne_decode_bench.py time "$DATA" "$CLASSIFIER" "$MNE_RUNS" "${py%%=*}" | tee -a "$LOG"
 done
 if [ -n "${BASELINE:-}" ]; then
-  java -cp "$BASELINE/bench/target/classes:$(cat "$BASELINE/bench/target/classpath.txt")" \
-    dev.reprise.bench.DecodeBench "$DATA" "$CLASSIFIER" 1 1 "$JAVA_RUNS" | sed 's/^java /java-baseline /' | tee -a "$LOG"
+  java -cp "bench/target/classes:$(cat "$BASELINE/bench/target/classpath.txt")" \
+    dev.reprise.bench.DecodeBench "$DATA" "$CLASSIFIER" 1 1 "$JAVA_RUNS" | sed 's/^java /java-baseline /; s/^cpu java /cpu java-baseline /' | tee -a "$LOG"
 fi
 java -cp "$CP" dev.reprise.bench.DecodeBench "$DATA" "$CLASSIFIER" 1 1 "$JAVA_RUNS" | tee -a "$LOG"
 java -cp "$CP" dev.reprise.bench.DecodeBench "$DATA" "$CLASSIFIER" "$CORES" 1 "$JAVA_RUNS" | tee -a "$LOG"
@@ -71,20 +72,22 @@ for line in open(log):
 med = {k: statistics.median(v) for k, v in runs.items()}
 for k, v in med.items():
     print(f"median {k}: {v:.3f} s over {len(runs[k])} runs = {v / fits * 1e3:.4f} ms a fit ({fits} fits)")
-j1 = med[f"java {clf} slices=1 threads=1"]
+for clock in ("", "cpu "):
+    what = "CPU time" if clock else "wall time"
+    j1 = med[f"{clock}java {clf} slices=1 threads=1"]
+    print(f"{what}: Java, 1 thread: {j1 / fits * 1e3:.4f} ms a fit", end="")
+    if clf == "lda" and peak and flops:
+        print(f"; {flops:.0f} flops a fit = {flops / (j1 / fits) / 1e9:.2f} GFLOP/s"
+              f" = {100 * flops / (j1 / fits) / 1e9 / peak:.1f}% of the measured peak {peak:.2f} GFLOP/s")
+    else:
+        print()
+    for k, v in med.items():
+        if k.startswith(f"{clock}mne "):
+            print(f"{what}: ratio {k.split()[len(clock.split()) + 1]} MNE / Java per core: {v / j1:.1f}x")
+        if k.startswith(f"{clock}java-baseline "):
+            print(f"{what}: ratio baseline / Java: {v / j1:.2f}x")
 t1 = med[f"java {clf} slices={cores} threads=1"]
 tn = med[f"java {clf} slices={cores} threads={cores}"]
-print(f"Java, 1 thread: {j1 / fits * 1e3:.4f} ms a fit", end="")
-if clf == "lda" and peak and flops:
-    print(f"; {flops:.0f} flops a fit = {flops / (j1 / fits) / 1e9:.2f} GFLOP/s"
-          f" = {100 * flops / (j1 / fits) / 1e9 / peak:.1f}% of the measured peak {peak:.2f} GFLOP/s")
-else:
-    print()
-for k, v in med.items():
-    if k.startswith("mne "):
-        print(f"ratio {k.split()[1]} MNE / Java per core: {v / j1:.1f}x")
-    if k.startswith("java-baseline "):
-        print(f"ratio baseline / Java: {v / j1:.2f}x")
-print(f"parallel efficiency, {cores} slices on {cores} threads vs 1: T1/({cores} T{cores}) = {t1 / (cores * tn):.2f}")
+print(f"parallel efficiency (wall), {cores} slices on {cores} threads vs 1: T1/({cores} T{cores}) = {t1 / (cores * tn):.2f}")
 PYEOF
 rm -f "$LOG"

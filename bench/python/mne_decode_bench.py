@@ -4,7 +4,8 @@
     PYTHON bench/python/mne_decode_bench.py time DIR CLASSIFIER RUNS [LABEL]
 
 `time` prints the versions ("versions LABEL: mne X, scikit-learn Y, numpy Z") and one line per
-run: "mne LABEL <classifier> <seconds>", each run decoding every subject with
+run: "mne LABEL <classifier> <seconds>" (wall) and the same prefixed "cpu" (the process's CPU
+seconds), each run decoding every subject with
 make_pipeline(StandardScaler(), clf) and cross_val_multiscore over
 RepeatedStratifiedKFold(n_splits=5, n_repeats=10, random_state=0), n_jobs=1. Set
 OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=MKL_NUM_THREADS=1 before starting Python (run-decode-bench.sh
@@ -61,6 +62,7 @@ def timed(folder, classifier, runs, label="mne"):
     print(f"fits {label} {sum(X.shape[2] for X, _ in data) * 50}", flush=True)
     for _ in range(runs):
         start = time.perf_counter()
+        cpu = time.process_time()
         for X, y in data:
             clf = (LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")
                    if classifier == "lda" else LinearSVC(C=1.0))
@@ -71,6 +73,7 @@ def timed(folder, classifier, runs, label="mne"):
                 warnings.simplefilter("ignore")
                 cross_val_multiscore(est, X, y, cv=cv, n_jobs=1, verbose=False).mean(axis=0)
         print(f"mne {label} {classifier} {time.perf_counter() - start:.3f}", flush=True)
+        print(f"cpu mne {label} {classifier} {time.process_time() - cpu:.3f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -19,8 +19,9 @@ import java.util.concurrent.Future;
 
 /**
  * Times {@code eeg.decode} on an epochs folder: the analysis phase of {@code slices} slices run on
- * {@code threads} threads (each slice on one thread), then the synthesis. Prints one line per run:
- * {@code java <classifier> slices=<n> threads=<t> <seconds>}.
+ * {@code threads} threads (each slice on one thread), then the synthesis. Prints two lines per run:
+ * {@code java <classifier> slices=<n> threads=<t> <seconds>} (wall) and the same prefixed {@code
+ * cpu} (CPU seconds of the threads that ran the phases).
  *
  * <pre>java -cp ... dev.reprise.bench.DecodeBench EPOCHS CLASSIFIER SLICES THREADS RUNS [WARMUP]
  * </pre>
@@ -38,10 +39,13 @@ public final class DecodeBench {
     Method method = decodeMethod();
     Params params = params(method, epochs, classifier);
     for (int r = -warmup; r < runs; r++) {
-      double seconds = run(method, params, epochs, slices, threads);
+      double[] cpu = new double[1];
+      double seconds = run(method, params, epochs, slices, threads, cpu);
       if (r >= 0) {
         System.out.printf(
             "java %s slices=%d threads=%d %.3f%n", classifier, slices, threads, seconds);
+        System.out.printf(
+            "cpu java %s slices=%d threads=%d %.3f%n", classifier, slices, threads, cpu[0]);
       }
     }
   }
@@ -71,6 +75,19 @@ public final class DecodeBench {
    */
   static double run(Method method, Params params, Path epochs, int slices, int threads)
       throws Exception {
+    return run(method, params, epochs, slices, threads, new double[1]);
+  }
+
+  /**
+   * As above; also adds to {@code cpu[0]} the CPU seconds of the threads that ran the slices and
+   * the synthesis (what a shared machine's other load does not inflate, unlike wall time).
+   */
+  static double run(
+      Method method, Params params, Path epochs, int slices, int threads, double[] cpu)
+      throws Exception {
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    java.util.concurrent.atomic.DoubleAdder cpuSeconds =
+        new java.util.concurrent.atomic.DoubleAdder();
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     Path root = Files.createTempDirectory("decode-bench");
     try {
@@ -81,14 +98,19 @@ public final class DecodeBench {
         pending.add(
             pool.submit(
                 () -> {
+                  long t0 = mx.getCurrentThreadCpuTime();
                   method.analysis(ctx);
+                  cpuSeconds.add((mx.getCurrentThreadCpuTime() - t0) / 1e9);
                   return null;
                 }));
       }
       for (Future<?> f : pending) {
         f.get();
       }
+      long t0 = mx.getCurrentThreadCpuTime();
       method.synthesis(new Context(params, epochs, root, Phase.SYNTHESIS, -1, slices));
+      cpuSeconds.add((mx.getCurrentThreadCpuTime() - t0) / 1e9);
+      cpu[0] += cpuSeconds.sum();
       return (System.nanoTime() - start) / 1e9;
     } finally {
       pool.shutdown();

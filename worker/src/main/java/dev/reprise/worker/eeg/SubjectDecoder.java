@@ -193,11 +193,36 @@ final class SubjectDecoder {
     for (int r = 0; r < repeats; r++) {
       Folds.assign(y, classes, folds, rng, foldOf[r], what);
     }
-    int p = channels;
     if (folded != null) {
       decodeFolded(y, t0, t1, acc, gen, rng);
+    } else {
+      decodeEachFold(y, t0, t1, acc, gen, rng);
     }
-    for (int r = 0; r < repeats && folded == null; r++) {
+    double splits = (double) folds * repeats;
+    if (gen == null) {
+      for (int i = 0; i < span; i++) {
+        acc[i] /= splits;
+      }
+    } else {
+      for (int i = 0; i < span * times; i++) {
+        gen[i] /= splits;
+      }
+      for (int i = 0; i < span; i++) {
+        acc[i] = gen[i * times + t0 + i];
+      }
+    }
+  }
+
+  /**
+   * The loop of {@link #decode} in general (the SVM, or pseudo-trials): for each repeat and fold,
+   * group the trials, then at each time point standardise the training set, fit and score.
+   */
+  private void decodeEachFold(
+      int[] y, int t0, int t1, double[] acc, double[] gen, SplittableRandom rng) {
+    int folds = settings.folds();
+    int repeats = settings.repeats();
+    int p = channels;
+    for (int r = 0; r < repeats; r++) {
       for (int f = 0; f < folds; f++) {
         int nTrain = group(y, foldOf[r], f, false, rng, trainStart, trainMembers, trainY);
         int nTest = group(y, foldOf[r], f, true, rng, testStart, testMembers, testY);
@@ -216,19 +241,6 @@ final class SubjectDecoder {
           foldScaling(clf, scaler.mean, scaler.scale);
           addScores(t, t0, nTest, acc, gen);
         }
-      }
-    }
-    double splits = (double) folds * repeats;
-    if (gen == null) {
-      for (int i = 0; i < span; i++) {
-        acc[i] /= splits;
-      }
-    } else {
-      for (int i = 0; i < span * times; i++) {
-        gen[i] /= splits;
-      }
-      for (int i = 0; i < span; i++) {
-        acc[i] = gen[i * times + t0 + i];
       }
     }
   }

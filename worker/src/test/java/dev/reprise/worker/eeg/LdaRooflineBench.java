@@ -191,7 +191,11 @@ final class LdaRooflineBench {
             / folds;
     double oldFlops = 2.0 * nTrain * p * (p + 1) / 2.0 + 12.0 * nTrain * p + p * p * p / 3.0;
     table.add(
-        row("per-fold path: gather + Standardizer + Lda.fit", oldFlops, perFoldOld, peakGflops));
+        row(
+            "per-fold path (the decoder before): gather + Standardizer + Lda.fit",
+            oldFlops,
+            perFoldOld,
+            peakGflops));
 
     // the decoder, end to end (scoring included)
     double[] xs = new double[n * p * times];
