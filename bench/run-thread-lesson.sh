@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The thread lesson: eeg.decode's LDA stage as single-threaded slices on all cores versus EJML's
-# concurrent operations (CommonOps_MT_DDRM) inside each slice, on the decode benchmark's epochs.
+# The thread lesson at the stage level: eeg.decode's LDA stage as single-threaded slices on all
+# cores versus one single-threaded slice, on the decode benchmark's epochs, through the method's
+# entry point. (EJML's concurrent product inside a fit: bench/run-roofline.sh, kernel level.)
 #   bench/run-thread-lesson.sh [RUNS=5] [WORKERS=all cores]
 # DATA=folder picks another epochs folder (default: the decode benchmark's, written if missing).
 set -euo pipefail

@@ -35,49 +35,64 @@ public final class DecodeBench {
     int threads = Integer.parseInt(args[3]);
     int runs = Integer.parseInt(args[4]);
     int warmup = args.length > 5 ? Integer.parseInt(args[5]) : 1;
-    Method method = null;
-    for (Method m : java.util.ServiceLoader.load(Method.class)) {
-      if (m.spec().name().equals("eeg.decode")) {
-        method = m;
+    Method method = decodeMethod();
+    Params params = params(method, epochs, classifier);
+    for (int r = -warmup; r < runs; r++) {
+      double seconds = run(method, params, epochs, slices, threads);
+      if (r >= 0) {
+        System.out.printf(
+            "java %s slices=%d threads=%d %.3f%n", classifier, slices, threads, seconds);
       }
     }
-    if (method == null) {
-      throw new IllegalStateException("eeg.decode is not registered");
+  }
+
+  /** {@code eeg.decode} as registered (the method a pipeline runs). */
+  static Method decodeMethod() {
+    for (Method m : java.util.ServiceLoader.load(Method.class)) {
+      if (m.spec().name().equals("eeg.decode")) {
+        return m;
+      }
     }
+    throw new IllegalStateException("eeg.decode is not registered");
+  }
+
+  /** The method's parameters: {@code classifier}, 5 folds x 10 repeats, defaults otherwise. */
+  static Params params(Method method, Path epochs, String classifier) {
     Map<String, Object> given = new HashMap<>();
     given.put("classifier", classifier);
     given.put("folds", 5L);
     given.put("repeats", 10L);
-    Params params = new Params(ParamValues.withDefaults(method.spec(), given), epochs);
+    return new Params(ParamValues.withDefaults(method.spec(), given), epochs);
+  }
+
+  /**
+   * Seconds (wall) of one run: the analysis phase of {@code slices} slices on {@code threads}
+   * threads (each slice on one thread), then the synthesis.
+   */
+  static double run(Method method, Params params, Path epochs, int slices, int threads)
+      throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
+    Path root = Files.createTempDirectory("decode-bench");
     try {
-      for (int r = -warmup; r < runs; r++) {
-        Path root = Files.createTempDirectory("decode-bench");
-        long start = System.nanoTime();
-        List<Future<?>> pending = new ArrayList<>();
-        for (int i = 0; i < slices; i++) {
-          Context ctx = new Context(params, epochs, root, Phase.ANALYSIS, i, slices);
-          Method m = method;
-          pending.add(
-              pool.submit(
-                  () -> {
-                    m.analysis(ctx);
-                    return null;
-                  }));
-        }
-        for (Future<?> f : pending) {
-          f.get();
-        }
-        method.synthesis(new Context(params, epochs, root, Phase.SYNTHESIS, -1, slices));
-        double seconds = (System.nanoTime() - start) / 1e9;
-        if (r >= 0) {
-          System.out.printf(
-              "java %s slices=%d threads=%d %.3f%n", classifier, slices, threads, seconds);
-        }
-        deleteTree(root);
+      long start = System.nanoTime();
+      List<Future<?>> pending = new ArrayList<>();
+      for (int i = 0; i < slices; i++) {
+        Context ctx = new Context(params, epochs, root, Phase.ANALYSIS, i, slices);
+        pending.add(
+            pool.submit(
+                () -> {
+                  method.analysis(ctx);
+                  return null;
+                }));
       }
+      for (Future<?> f : pending) {
+        f.get();
+      }
+      method.synthesis(new Context(params, epochs, root, Phase.SYNTHESIS, -1, slices));
+      return (System.nanoTime() - start) / 1e9;
     } finally {
       pool.shutdown();
+      deleteTree(root);
     }
   }
 

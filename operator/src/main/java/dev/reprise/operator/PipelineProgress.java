@@ -160,7 +160,16 @@ public final class PipelineProgress {
         }
         case RUN ->
             running(
-                p, s, prev, sameKey, jobs, preparedKeys, failureDetail, waitingDetail, toCreate);
+                p,
+                s,
+                prev,
+                sameKey,
+                sameGeneration,
+                jobs,
+                preparedKeys,
+                failureDetail,
+                waitingDetail,
+                toCreate);
         default -> throw new IllegalStateException("the planner does not return " + p.state());
       }
       s.setMessage(clip(s.getMessage()));
@@ -216,12 +225,16 @@ public final class PipelineProgress {
       StageStatus s,
       StageStatus prev,
       boolean sameKey,
+      boolean sameGeneration,
       Map<String, Job> jobs,
       Set<String> preparedKeys,
       Function<Job, String> failureDetail,
       Function<Job, String> waitingDetail,
       List<NextJob> toCreate) {
     s.setState(RUNNING);
+    // Failed is final for this generation: its Jobs are deleted after their TTL (and may be
+    // deleted by hand), and that must not start the stage again; a spec change does.
+    boolean failedBefore = sameGeneration && sameKey && FAILED.equals(prev.getState());
     for (Phase phase : Phase.values()) {
       if (!p.stage().method().spec().has(phase)) {
         continue;
@@ -230,6 +243,11 @@ public final class PipelineProgress {
       if (job == null) {
         if (phase == Phase.PREPARE && preparedKeys.contains(p.key())) {
           continue;
+        }
+        if (failedBefore) {
+          s.setState(FAILED);
+          s.setMessage(prev.getMessage());
+          return;
         }
         toCreate.add(new NextJob(p, phase));
         return;

@@ -104,11 +104,6 @@ final class OperatorHarness implements AutoCloseable {
     return operator;
   }
 
-  void stopOperator() throws Exception {
-    operator.close();
-    operator = null;
-  }
-
   Pipeline apply(String yaml) {
     Pipeline p = client.getKubernetesSerialization().unmarshal(yaml, Pipeline.class);
     if (get(p.getMetadata().getName()) == null) {
@@ -136,14 +131,15 @@ final class OperatorHarness implements AutoCloseable {
    * Polls (every 20 ms) until the pipeline's phase is {@code phase} and describes its generation.
    */
   Pipeline await(String name, String phase, Duration timeout) throws InterruptedException {
-    return awaitThat(
-        name,
-        p ->
-            p.getStatus() != null
-                && phase.equals(p.getStatus().getPhase())
-                && p.getMetadata().getGeneration().equals(p.getStatus().getObservedGeneration()),
-        timeout,
-        "phase " + phase);
+    return awaitThat(name, inPhase(phase), timeout, "phase " + phase);
+  }
+
+  /** The pipeline's phase is {@code phase}, and its status describes its current generation. */
+  static Predicate<Pipeline> inPhase(String phase) {
+    return p ->
+        p.getStatus() != null
+            && phase.equals(p.getStatus().getPhase())
+            && p.getMetadata().getGeneration().equals(p.getStatus().getObservedGeneration());
   }
 
   Pipeline awaitThat(String name, Predicate<Pipeline> ok, Duration timeout, String what)

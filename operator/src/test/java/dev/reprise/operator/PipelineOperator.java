@@ -8,9 +8,9 @@ import java.time.Clock;
 
 /**
  * The reconciler on a plain Java Operator SDK {@link Operator}, configured as
- * application.properties configures the Quarkus application, so tests can stop and restart it like
- * a pod inside one JVM. Production runs through Quarkus ({@link QuarkusOperatorIT} checks that
- * path).
+ * application.properties configures the Quarkus application, so tests can start one with their own
+ * settings and registry inside one JVM. Production runs through Quarkus ({@link QuarkusOperatorIT}
+ * checks that path; {@link OperatorRestartIT} restarts the real process).
  */
 final class PipelineOperator implements AutoCloseable {
   private final Operator operator;

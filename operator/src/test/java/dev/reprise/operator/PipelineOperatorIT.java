@@ -8,7 +8,6 @@ import dev.reprise.operator.crd.Pipeline;
 import dev.reprise.operator.crd.StageStatus;
 import io.fabric8.kubernetes.api.model.Event;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -57,22 +56,30 @@ class PipelineOperatorIT {
    * with the pod's exit code in the stage's message (read from the failed pod).
    */
   static Pipeline failOnInvalidData(OperatorHarness h, String name) throws InterruptedException {
-    h.apply(
-        """
+    h.apply(failing(name, "invalid"));
+    Pipeline p = h.await(name, "Failed", WAIT);
+    assertTrue(
+        stage(p, "check").getMessage().contains("exited with code 2"),
+        "the failed pod's detail was read: " + stage(p, "check").getMessage());
+    return p;
+  }
+
+  /**
+   * A pipeline whose second stage fails: {@code how} is "invalid" (the worker exits with 2, the
+   * user's mistake) or "bug" (exit 1, a passing fault).
+   */
+  static String failing(String name, String how) {
+    return """
         apiVersion: reprise.dev/v1alpha1
         kind: Pipeline
         metadata: {name: NAME}
         spec:
           stages:
             - {name: numbers, method: test.source}
-            - {name: check, method: test.fail, inputs: {in: numbers}, params: {how: invalid}}
+            - {name: check, method: test.fail, inputs: {in: numbers}, params: {how: HOW}}
         """
-            .replace("NAME", name));
-    Pipeline p = h.await(name, "Failed", WAIT);
-    assertTrue(
-        stage(p, "check").getMessage().contains("exited with code 2"),
-        "the failed pod's detail was read: " + stage(p, "check").getMessage());
-    return p;
+        .replace("NAME", name)
+        .replace("HOW", how);
   }
 
   static StageStatus stage(Pipeline p, String name) {
@@ -240,16 +247,7 @@ class PipelineOperatorIT {
 
   @Test
   void aPodExitingWithInvalidInputFailsTheStageAtOnceWithTheWorkersMessage() throws Exception {
-    h.apply(
-        """
-        apiVersion: reprise.dev/v1alpha1
-        kind: Pipeline
-        metadata: {name: bad-data}
-        spec:
-          stages:
-            - {name: numbers, method: test.source}
-            - {name: check, method: test.fail, inputs: {in: numbers}, params: {how: invalid}}
-        """);
+    h.apply(failing("bad-data", "invalid"));
     Pipeline p = h.await("bad-data", "Failed", WAIT);
     StageStatus check = stage(p, "check");
     assertEquals("Failed", check.getState());
@@ -266,35 +264,6 @@ class PipelineOperatorIT {
                     "StageFailed".equals(e.getReason())
                         && e.getMessage().contains("value NaN is not finite")),
         "a StageFailed event with the pod's words");
-  }
-
-  @Test
-  void anOperatorStoppedMidRunCompletesAfterARestartWithoutDuplicateJobs() throws Exception {
-    h.apply(doc("slow", "{}").replace("slices: 3}", "slices: 2, params: {sleepMillis: 1500}}"));
-    h.awaitThat(
-        "slow",
-        p -> p.getStatus() != null && "scaled".equals(runningStage(p)),
-        WAIT,
-        "scaled running");
-    h.stopOperator();
-    Thread.sleep(2000); // the cluster carries on without the operator
-    h.startOperator();
-    Pipeline p = h.await("slow", "Succeeded", WAIT);
-    assertEquals(List.of("Succeeded", "Succeeded", "Succeeded"), states(p));
-    assertEquals(
-        new HashSet<>(h.cluster.created).size(),
-        h.cluster.created.size(),
-        "no Job twice: " + h.cluster.created);
-    assertEquals(4, h.cluster.created.size());
-    assertEquals(5, h.cluster.podRuns.size(), "every pod ran once");
-  }
-
-  private static String runningStage(Pipeline p) {
-    return p.getStatus().getStages().stream()
-        .filter(s -> "Running".equals(s.getState()))
-        .map(StageStatus::getName)
-        .findFirst()
-        .orElse(null);
   }
 
   @Test

@@ -192,6 +192,26 @@ class PipelineProgressTest {
   }
 
   @Test
+  void aFailedStageWhoseJobsAreGoneStaysFailedUntilTheSpecChanges() {
+    // The TTL controller deletes a failed Job (the chart's worker.jobTtlSeconds): the stage must
+    // not run again every TTL (RealClusterIT saw it on a real control plane).
+    List<PlannedStage> plan = List.of(reused(numbers, K1, 1), run(scaled, K2));
+    PipelineStatus failed =
+        compute(1, plan, jobs(job(K2, Phase.ANALYSIS, "Failed", 3)), null, T1).status();
+
+    PipelineProgress.Result afterTtl = compute(1, plan, jobs(), failed, T2);
+    assertEquals(List.of(), afterTtl.toCreate());
+    assertEquals("Failed", afterTtl.status().getPhase());
+    assertEquals(
+        stage(failed, "scaled").getMessage(), stage(afterTtl.status(), "scaled").getMessage());
+    assertEquals(
+        List.of(), PipelineEvents.between(failed, afterTtl.status()), "nothing new to say");
+
+    PipelineProgress.Result changed = compute(2, plan, jobs(), failed, T2);
+    assertEquals(1, changed.toCreate().size(), "a new generation runs it again");
+  }
+
+  @Test
   void aStageAfterARunningOneWaitsWithoutAKey() {
     PipelineStatus s =
         compute(

@@ -67,11 +67,13 @@ public final class LocalExecutor {
   private final ArtifactStore store;
   private final MethodRegistry methods;
   private final StageResolver resolver;
+  private final Planner planner;
 
   public LocalExecutor(ArtifactStore store, MethodRegistry methods, StageResolver resolver) {
     this.store = store;
     this.methods = methods;
     this.resolver = resolver;
+    this.planner = new Planner(store, resolver, false);
   }
 
   public RunSummary run(Pipeline pipeline, Options options) {
@@ -114,7 +116,24 @@ public final class LocalExecutor {
       }
       double seconds = Duration.between(started, Instant.now()).toMillis() / 1000.0;
       RunSummary summary = new RunSummary(pipeline.name(), store.uri(), seconds, outcomes);
-      store.writeRun(record(pipeline, summary, started, threads));
+      try {
+        store.writeRun(record(pipeline, summary, started, threads));
+      } catch (RepriseException e) {
+        // The results are committed; only 'history' and 'explain' lose this run.
+        options.listener().warn("this run is not recorded in the store: " + e.getMessage());
+      }
+      // The claim goes only now: until the run record is written, it is what keeps gc away.
+      claim.close();
+      claim
+          .problem()
+          .ifPresent(
+              p ->
+                  options
+                      .listener()
+                      .warn(
+                          "this run's claims and last-use records are not in the store (gc may"
+                              + " not see what it used): "
+                              + p));
       resolver.data().save();
       store.saveChecks();
       return summary;
@@ -214,11 +233,17 @@ public final class LocalExecutor {
         components = resolver.components(stage, digests);
         key = components.key();
         claim.claim(key); // before the manifest is read: see RunClaim
-        Optional<Manifest> committed = committed(Location.stage(key));
-        if (committed.isPresent()) {
-          return reused(committed.get());
+        Planner.PlannedStage decision = planner.decide(stage, components);
+        if (decision.state() == StageState.REUSED) {
+          return reused(decision.manifest());
         }
+        if (decision.damage() != null) {
+          withdraw(Location.stage(key), decision.damage());
+        }
+        Optional<Manifest> committed;
         try (BlobStore.Lock lock = acquire()) {
+          // Time spent waiting for another run's lock is not this stage's computing time.
+          Instant computing = Instant.now();
           if (lock == null) {
             return reused(committed(Location.stage(key)).orElseThrow());
           }
@@ -238,7 +263,7 @@ public final class LocalExecutor {
             ShippedFiles.ship(store, pipeline, stage);
           }
           store.writeTask(task);
-          return compute(task, started);
+          return compute(task, computing);
         }
       } catch (RepriseException e) {
         double seconds = Duration.between(started, Instant.now()).toMillis() / 1000.0;
@@ -266,6 +291,7 @@ public final class LocalExecutor {
                   + stage.name()
                   + "': another run is computing "
                   + key.substring(0, 12)
+                  + store.lockHolder(key).map(h -> " (" + h + ")").orElse("")
                   + "; waiting for it");
           told = true;
         }
@@ -280,24 +306,23 @@ public final class LocalExecutor {
 
     /** A committed unit whose files check out; a damaged one is withdrawn so it is recomputed. */
     private Optional<Manifest> committed(Location loc) {
-      Optional<Manifest> m = store.manifest(loc);
-      if (m.isEmpty()) {
-        return m;
+      ArtifactStore.Committed verdict = store.committed(loc);
+      if (verdict.damaged()) {
+        withdraw(loc, verdict.damage());
       }
-      List<String> problems = store.verify(loc, m.get());
-      if (problems.isEmpty()) {
-        return m;
-      }
+      return verdict.intact() ? Optional.of(verdict.manifest()) : Optional.empty();
+    }
+
+    private void withdraw(Location loc, String damage) {
       listener.warn(
           "stage '"
               + stage.name()
               + "': "
               + loc.describe()
               + " is damaged ("
-              + String.join("; ", problems)
+              + damage
               + "); recomputing it");
-      store.uncommit(loc);
-      return Optional.empty();
+      store.withdraw(loc);
     }
 
     private StageOutcome reused(Manifest m) {
@@ -331,6 +356,7 @@ public final class LocalExecutor {
         }
         listener.stageStarted(stage.name(), key, slices, slices - todo.size());
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        AtomicInteger emptySlices = new AtomicInteger();
         List<CompletableFuture<Void>> running = new ArrayList<>();
         for (int i : todo) {
           running.add(
@@ -341,6 +367,9 @@ public final class LocalExecutor {
                     }
                     try {
                       Manifest m = runner.run(task, Phase.ANALYSIS, i, this::log);
+                      if (m.outputs().isEmpty()) {
+                        emptySlices.incrementAndGet();
+                      }
                       listener.sliceDone(stage.name(), i, m.seconds());
                     } catch (RuntimeException e) {
                       failure.compareAndSet(null, e);
@@ -351,6 +380,17 @@ public final class LocalExecutor {
         }
         await(running);
         ran = todo.size();
+        if (emptySlices.get() > 0 && slices > 1) {
+          listener.warn(
+              "stage '"
+                  + stage.name()
+                  + "': "
+                  + emptySlices.get()
+                  + " of its "
+                  + slices
+                  + " slices had nothing to do (no files); fewer slices would do the same work"
+                  + " with less overhead");
+        }
       } else {
         listener.stageStarted(stage.name(), key, slices, 0);
         ran = 1; // a method without slices runs as one unit
@@ -388,6 +428,9 @@ public final class LocalExecutor {
 
     private RuntimeException unwrap(CompletionException e) {
       Throwable c = e.getCause();
+      if (c instanceof Error error) {
+        throw error; // out of memory and the like end the run; they are not a stage's failure
+      }
       return c instanceof RuntimeException r ? r : new RepriseException(String.valueOf(c), c);
     }
 

@@ -150,10 +150,9 @@ public final class PhaseRunner {
           case SYNTHESIS -> method.synthesis(ctx);
         }
       } catch (RepriseException e) {
-        throw e;
-      } catch (IllegalArgumentException e) {
-        throw new InvalidInputException(describe(task, loc) + ": " + e.getMessage(), e);
-      } catch (Exception | Error e) {
+        throw e; // InvalidInputException is the only way a method says "the user's mistake"
+      } catch (Exception e) {
+        // Anything else is a failure, retried; an Error (out of memory) is not caught at all.
         throw new StageFailedException(describe(task, loc) + " failed: " + e, e);
       }
       boolean stage = phase == Phase.SYNTHESIS;
@@ -223,9 +222,12 @@ public final class PhaseRunner {
     if (method.spec().has(Phase.SYNTHESIS)) {
       throw new IllegalStateException(c.method() + " has a synthesis phase");
     }
-    Optional<Manifest> existing = store.manifest(Location.stage(task.key()));
-    if (existing.isPresent()) {
-      return existing;
+    ArtifactStore.Committed existing = store.committed(Location.stage(task.key()));
+    if (existing.intact()) {
+      return Optional.of(existing.manifest());
+    }
+    if (existing.damaged()) {
+      store.withdraw(Location.stage(task.key()));
     }
     List<Manifest> parts = new ArrayList<>();
     for (int i = 0; i < c.slices(); i++) {

@@ -9,7 +9,6 @@ import dev.reprise.core.store.Manifest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -32,7 +31,19 @@ public final class Planner {
       KeyComponents components,
       Manifest manifest,
       int slicesDone,
-      List<String> waitingOn) {}
+      List<String> waitingOn,
+      String damage) {
+    public PlannedStage(
+        Stage stage,
+        StageState state,
+        String key,
+        KeyComponents components,
+        Manifest manifest,
+        int slicesDone,
+        List<String> waitingOn) {
+      this(stage, state, key, components, manifest, slicesDone, waitingOn, null);
+    }
+  }
 
   private final ArtifactStore store;
   private final StageResolver resolver;
@@ -67,30 +78,41 @@ public final class Planner {
           waiting.add(up.stage().name());
         }
       }
-      PlannedStage p;
-      if (!waiting.isEmpty()) {
-        p = new PlannedStage(stage, StageState.PENDING, null, null, null, 0, waiting);
-      } else {
-        KeyComponents c = resolver.components(stage, digests);
-        String key = c.key();
-        Optional<Manifest> m = store.manifest(Location.stage(key));
-        if (m.isPresent() && store.verify(Location.stage(key), m.get()).isEmpty()) {
-          p =
-              new PlannedStage(
-                  stage, StageState.REUSED, key, c, m.get(), stage.slices(), List.of());
-        } else {
-          int done = 0;
-          for (int i = 0; countSlices && i < stage.slices(); i++) {
-            if (store.manifest(Location.slice(key, i)).isPresent()) {
-              done++;
-            }
-          }
-          p = new PlannedStage(stage, StageState.RUN, key, c, null, done, List.of());
-        }
-      }
+      PlannedStage p =
+          waiting.isEmpty()
+              ? decide(stage, digests)
+              : new PlannedStage(stage, StageState.PENDING, null, null, null, 0, waiting);
       planned.put(stage.name(), p);
       out.add(p);
     }
     return out;
+  }
+
+  /**
+   * The decision for one stage whose inputs are committed: its key, and whether the store holds its
+   * result intact (REUSED) or it must run (RUN; {@code damage} says why a stored result cannot be
+   * used). The local executor asks this too, so {@code plan} and {@code run} cannot drift.
+   *
+   * @param inputDigests input name to the upstream result's output digest
+   */
+  public PlannedStage decide(Stage stage, Map<String, String> inputDigests) {
+    return decide(stage, resolver.components(stage, inputDigests));
+  }
+
+  /** As above, for a stage whose key components are already computed. */
+  public PlannedStage decide(Stage stage, KeyComponents c) {
+    String key = c.key();
+    ArtifactStore.Committed verdict = store.committed(Location.stage(key));
+    if (verdict.intact()) {
+      return new PlannedStage(
+          stage, StageState.REUSED, key, c, verdict.manifest(), stage.slices(), List.of());
+    }
+    int done = 0;
+    for (int i = 0; countSlices && i < stage.slices(); i++) {
+      if (store.manifest(Location.slice(key, i)).isPresent()) {
+        done++;
+      }
+    }
+    return new PlannedStage(stage, StageState.RUN, key, c, null, done, List.of(), verdict.damage());
   }
 }

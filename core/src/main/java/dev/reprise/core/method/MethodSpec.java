@@ -9,8 +9,9 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * What a method declares about itself: name, inputs, outputs, parameters, phases, and what its code
- * digest covers (its own classes, declared helper classes, and a hand-bumped version).
+ * What a method declares about itself: name, inputs, outputs, parameters, phases, and a version to
+ * bump by hand (its code digest is derived from its classes: {@link
+ * dev.reprise.core.key.CodeDigest}).
  */
 public final class MethodSpec {
   /** A named input: an upstream stage's outputs. */
@@ -25,7 +26,6 @@ public final class MethodSpec {
   private final List<OutputSpec> outputs;
   private final List<ParamSpec> params;
   private final Set<Phase> phases;
-  private final List<Class<?>> helpers;
   private final String version;
   private final int defaultSlices;
 
@@ -36,7 +36,6 @@ public final class MethodSpec {
     this.outputs = List.copyOf(b.outputs);
     this.params = List.copyOf(b.params.values());
     this.phases = b.phases.isEmpty() ? EnumSet.of(Phase.ANALYSIS) : EnumSet.copyOf(b.phases);
-    this.helpers = List.copyOf(b.helpers);
     this.version = b.version;
     this.defaultSlices = b.defaultSlices;
   }
@@ -86,10 +85,6 @@ public final class MethodSpec {
     return phases.contains(Phase.ANALYSIS);
   }
 
-  public List<Class<?>> helpers() {
-    return helpers;
-  }
-
   public String version() {
     return version;
   }
@@ -106,7 +101,6 @@ public final class MethodSpec {
     private final List<OutputSpec> outputs = new ArrayList<>();
     private final Map<String, ParamSpec> params = new LinkedHashMap<>();
     private final Set<Phase> phases = EnumSet.noneOf(Phase.class);
-    private final List<Class<?>> helpers = new ArrayList<>();
     private String version = "1";
     private int defaultSlices = 1;
 
@@ -145,12 +139,6 @@ public final class MethodSpec {
     public Builder phases(Phase... ps) {
       phases.clear();
       phases.addAll(List.of(ps));
-      return this;
-    }
-
-    /** Classes other than the method's own whose code changes its results. */
-    public Builder helpers(Class<?>... classes) {
-      helpers.addAll(List.of(classes));
       return this;
     }
 

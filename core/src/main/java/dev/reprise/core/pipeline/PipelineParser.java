@@ -1,9 +1,15 @@
 package dev.reprise.core.pipeline;
 
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import dev.reprise.core.command.CommandMethod;
 import dev.reprise.core.command.CommandSpec;
 import dev.reprise.core.key.Sha256;
@@ -65,7 +71,20 @@ public final class PipelineParser {
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
   private static final Set<String> SPEC_FIELDS = Set.of("store", "parallelism", "stages");
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final ObjectMapper YAML =
+      new ObjectMapper(new YAMLFactory())
+          .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .enable(
+              com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS
+                  .mappedFeature());
+
+  /** A pipeline document is a page or two: anything larger is refused before it is parsed. */
+  public static final long MAX_DOCUMENT_BYTES = 1 << 20;
+
+  /** The most slices a stage may have: each is a Job index, a folder and a manifest. */
+  public static final int MAX_SLICES = 100_000;
+
+  private static final List<String> TOP_LEVEL = List.of("apiVersion", "kind", "metadata", "spec");
 
   private final MethodRegistry methods;
   private final boolean cluster;
@@ -91,6 +110,20 @@ public final class PipelineParser {
     String label = file.toString();
     JsonNode root;
     try {
+      long size = Files.size(file);
+      if (size > MAX_DOCUMENT_BYTES) {
+        throw new InvalidPipelineException(
+            List.of(
+                new Problem(
+                    label,
+                    null,
+                    null,
+                    "the document has "
+                        + size
+                        + " bytes; a pipeline document has at most "
+                        + MAX_DOCUMENT_BYTES
+                        + " (put data in files that a stage reads, not in the document)")));
+      }
       root = readTree(Files.readString(file));
     } catch (NoSuchFileException e) {
       throw new InvalidPipelineException(List.of(new Problem(label, null, null, "no such file")));
@@ -115,9 +148,84 @@ public final class PipelineParser {
     return fromTree(root, file, base);
   }
 
-  /** Parses YAML text into a tree (no validation). */
+  /**
+   * Parses YAML text into a tree, strictly: a duplicate key, an alias or a second document is an
+   * error with its line, never a silent guess; {@code .nan} and {@code .inf} are numbers (which
+   * parameters then refuse by name).
+   */
   public static JsonNode readTree(String yaml) throws JsonProcessingException {
-    return YAML.readTree(yaml);
+    try (YAMLParser p = (YAMLParser) YAML.getFactory().createParser(yaml)) {
+      if (p.nextToken() == null) {
+        return null;
+      }
+      JsonNode root = value(p);
+      if (p.nextToken() != null) {
+        throw new JsonParseException(
+            p, "a second YAML document ('---'): a file holds one pipeline");
+      }
+      return root;
+    } catch (JsonProcessingException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static JsonNode value(YAMLParser p) throws IOException {
+    if (p.isCurrentAlias()) {
+      throw new JsonParseException(
+          p, "alias *" + p.getText() + " is not supported: write the value out where it is used");
+    }
+    JsonNodeFactory f = JsonNodeFactory.instance;
+    switch (p.currentToken()) {
+      case START_OBJECT -> {
+        ObjectNode o = f.objectNode();
+        while (p.nextToken() != JsonToken.END_OBJECT) {
+          String name = p.currentName();
+          if (o.has(name)) {
+            throw new JsonParseException(p, "Duplicate field '" + name + "'");
+          }
+          p.nextToken();
+          o.set(name, value(p));
+        }
+        return o;
+      }
+      case START_ARRAY -> {
+        ArrayNode a = f.arrayNode();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+          a.add(value(p));
+        }
+        return a;
+      }
+      case VALUE_NUMBER_INT -> {
+        return switch (p.getNumberType()) {
+          case INT -> f.numberNode(p.getIntValue());
+          case LONG -> f.numberNode(p.getLongValue());
+          default -> f.numberNode(p.getBigIntegerValue());
+        };
+      }
+      case VALUE_NUMBER_FLOAT -> {
+        String text = p.getText().toLowerCase(java.util.Locale.ROOT);
+        if (text.equals(".nan")) {
+          return f.numberNode(Double.NaN);
+        } else if (text.matches("[+]?\\.inf")) {
+          return f.numberNode(Double.POSITIVE_INFINITY);
+        } else if (text.equals("-.inf")) {
+          return f.numberNode(Double.NEGATIVE_INFINITY);
+        }
+        return f.numberNode(p.getDoubleValue());
+      }
+      case VALUE_STRING -> {
+        return f.textNode(p.getText());
+      }
+      case VALUE_TRUE, VALUE_FALSE -> {
+        return f.booleanNode(p.getBooleanValue());
+      }
+      case VALUE_NULL -> {
+        return f.nullNode();
+      }
+      default -> throw new JsonParseException(p, "unexpected " + p.currentToken());
+    }
   }
 
   /** Validates a parsed document (from YAML, or a Kubernetes resource converted to a tree). */
@@ -128,8 +236,26 @@ public final class PipelineParser {
       throw new InvalidPipelineException(
           List.of(new Problem(label, null, null, "expected a Pipeline document (a YAML map)")));
     }
+    root.fieldNames()
+        .forEachRemaining(
+            f -> {
+              if (!TOP_LEVEL.contains(f)) {
+                problems.add(
+                    new Problem(
+                        label,
+                        null,
+                        f,
+                        "unknown field"
+                            + suggest(f, TOP_LEVEL)
+                            + " (known: "
+                            + String.join(", ", TOP_LEVEL)
+                            + ")"));
+              }
+            });
     JsonNode api = root.get("apiVersion");
-    if (api != null && !API_VERSION.equals(api.asText())) {
+    if (api == null) {
+      problems.add(new Problem(label, null, "apiVersion", "required: " + API_VERSION));
+    } else if (!API_VERSION.equals(api.asText())) {
       problems.add(
           new Problem(
               label, null, "apiVersion", "expected " + API_VERSION + ", got " + api.asText()));
@@ -407,6 +533,13 @@ public final class PipelineParser {
     if (sl != null && !sl.isNull()) {
       if (!sl.isIntegralNumber() || !sl.canConvertToInt() || sl.asInt() < 1) {
         problems.add(new Problem(file, name, "slices", "expected an integer >= 1, got " + sl));
+      } else if (sl.asInt() > MAX_SLICES) {
+        problems.add(
+            new Problem(
+                file,
+                name,
+                "slices",
+                "at most " + MAX_SLICES + " (each slice is a pod and a folder), got " + sl));
       } else {
         slices = sl.asInt();
         if (method != null && !method.spec().sliced() && slices != 1) {

@@ -71,6 +71,67 @@ public final class ArtifactStore implements AutoCloseable {
     }
   }
 
+  /**
+   * The store's one answer to "is this unit committed and intact?": absent (nothing committed),
+   * intact (the manifest and every file it lists check out), or damaged, with the reason. Plan,
+   * run, export, the worker and the operator all ask this, so they never disagree.
+   *
+   * @param manifest the manifest when it could be read, else null
+   * @param damage why the unit cannot be used, or null
+   */
+  public record Committed(Manifest manifest, String damage) {
+    static final Committed ABSENT = new Committed(null, null);
+
+    public boolean intact() {
+      return manifest != null && damage == null;
+    }
+
+    public boolean damaged() {
+      return damage != null;
+    }
+  }
+
+  /** The verdict on one unit: see {@link Committed}. */
+  public Committed committed(Location loc) {
+    Optional<byte[]> data = blobs.read(loc.manifestName());
+    if (data.isEmpty()) {
+      return Committed.ABSENT;
+    }
+    Manifest m;
+    try {
+      m = JsonCodec.MAPPER.readValue(data.get(), Manifest.class);
+    } catch (IOException e) {
+      return new Committed(null, "its manifest.json cannot be read (" + e.getMessage() + ")");
+    }
+    if (m.outputs() == null || m.digest() == null || !loc.key().equals(m.key())) {
+      return new Committed(null, "its manifest.json is incomplete or names another key");
+    }
+    List<String> problems;
+    try {
+      problems = verify(loc, m);
+    } catch (StoreException | java.io.UncheckedIOException e) {
+      problems = List.of(e.getMessage());
+    }
+    return problems.isEmpty()
+        ? new Committed(m, null)
+        : new Committed(m, String.join("; ", problems));
+  }
+
+  /**
+   * Withdraws a damaged unit so that it is computed again: the manifest (so the unit reads as
+   * absent from then on) and a file standing where its outputs folder goes, which no commit could
+   * write through. Its other files stay: the next commit replaces them, and a concurrent run or gc
+   * may be working on them.
+   */
+  public void withdraw(Location loc) {
+    blobs.delete(loc.manifestName());
+    String outputs = loc.outputsPrefix();
+    String folder = outputs.substring(0, outputs.length() - 1);
+    if (blobs.stat(folder).isPresent()) {
+      blobs.delete(folder);
+    }
+  }
+
   /** What a commit records besides the files; {@link #commit} fills in outputs and digest. */
   public record Draft(
       String method,
@@ -311,6 +372,11 @@ public final class ArtifactStore implements AutoCloseable {
     return blobs
         .read(Location.stageDir(key) + "task.json")
         .map(b -> JsonCodec.read(b, Task.class, "task.json of " + key));
+  }
+
+  /** Who computes {@code key} now, and until when (see {@link BlobStore#lockHolder}). */
+  public Optional<String> lockHolder(String key) {
+    return blobs.lockHolder("locks/" + key);
   }
 
   /** An exclusive lock on computing {@code key}, shared by every process using this store. */

@@ -55,6 +55,15 @@ public interface BlobStore extends AutoCloseable {
    */
   Optional<Lock> tryLock(String name);
 
+  /**
+   * Who holds the lock {@code name} and until when, in words for a user who waits for it; empty
+   * when nobody does or the store cannot tell (a folder's locks are the OS's, released when their
+   * holder dies).
+   */
+  default Optional<String> lockHolder(String name) {
+    return Optional.empty();
+  }
+
   /** A held lock; closing releases it. */
   interface Lock extends AutoCloseable {
     @Override

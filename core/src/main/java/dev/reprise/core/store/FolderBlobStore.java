@@ -37,7 +37,7 @@ public final class FolderBlobStore implements BlobStore {
       Files.createDirectories(this.root);
     } catch (IOException e) {
       throw new StoreException(
-          "cannot create store folder " + this.root + ": " + e.getMessage(), e);
+          "cannot create store folder " + this.root + ": " + StoreException.reason(e), e);
     }
   }
 
@@ -68,7 +68,7 @@ public final class FolderBlobStore implements BlobStore {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
-      throw new StoreException("cannot read " + resolve(name) + ": " + e.getMessage(), e);
+      throw new StoreException("cannot read " + resolve(name) + ": " + StoreException.reason(e), e);
     }
   }
 
@@ -81,7 +81,7 @@ public final class FolderBlobStore implements BlobStore {
       moveIntoPlace(tmp, target);
     } catch (IOException e) {
       deleteQuietly(tmp);
-      throw new StoreException("cannot write " + target + ": " + e.getMessage(), e);
+      throw new StoreException("cannot write " + target + ": " + StoreException.reason(e), e);
     }
   }
 
@@ -94,7 +94,7 @@ public final class FolderBlobStore implements BlobStore {
       moveIntoPlace(tmp, target);
     } catch (IOException e) {
       deleteQuietly(tmp);
-      throw new StoreException("cannot write " + target + ": " + e.getMessage(), e);
+      throw new StoreException("cannot write " + target + ": " + StoreException.reason(e), e);
     }
   }
 
@@ -110,7 +110,7 @@ public final class FolderBlobStore implements BlobStore {
     } catch (NoSuchFileException e) {
       throw new StoreException("no blob " + name + " in " + uri());
     } catch (IOException e) {
-      throw new StoreException("cannot read " + source + ": " + e.getMessage(), e);
+      throw new StoreException("cannot read " + source + ": " + StoreException.reason(e), e);
     }
   }
 
@@ -136,7 +136,7 @@ public final class FolderBlobStore implements BlobStore {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
-      throw new StoreException("cannot stat " + p + ": " + e.getMessage(), e);
+      throw new StoreException("cannot stat " + p + ": " + StoreException.reason(e), e);
     }
   }
 
@@ -175,7 +175,7 @@ public final class FolderBlobStore implements BlobStore {
             }
           });
     } catch (IOException e) {
-      throw new StoreException("cannot list " + start + ": " + e.getMessage(), e);
+      throw new StoreException("cannot list " + start + ": " + StoreException.reason(e), e);
     }
     out.sort((a, b) -> a.name().compareTo(b.name()));
     return out;
@@ -221,7 +221,7 @@ public final class FolderBlobStore implements BlobStore {
     try {
       Files.deleteIfExists(p);
     } catch (IOException e) {
-      throw new StoreException("cannot delete " + p + ": " + e.getMessage(), e);
+      throw new StoreException("cannot delete " + p + ": " + StoreException.reason(e), e);
     }
   }
 
@@ -249,7 +249,8 @@ public final class FolderBlobStore implements BlobStore {
               lock.release();
               held.close();
             } catch (IOException e) {
-              throw new StoreException("cannot release lock " + p + ": " + e.getMessage(), e);
+              throw new StoreException(
+                  "cannot release lock " + p + ": " + StoreException.reason(e), e);
             } finally {
               locksHeldHere.remove(name);
             }
@@ -266,7 +267,12 @@ public final class FolderBlobStore implements BlobStore {
       if (e instanceof OverlappingFileLockException) {
         return Optional.empty();
       }
-      throw new StoreException("cannot lock " + p + ": " + e.getMessage(), e);
+      throw new StoreException(
+          "cannot lock "
+              + p
+              + ": "
+              + (e instanceof IOException io ? StoreException.reason(io) : String.valueOf(e)),
+          e);
     }
   }
 
@@ -274,7 +280,8 @@ public final class FolderBlobStore implements BlobStore {
     try {
       Files.createDirectories(target.getParent());
     } catch (IOException e) {
-      throw new StoreException("cannot create " + target.getParent() + ": " + e.getMessage(), e);
+      throw new StoreException(
+          "cannot create " + target.getParent() + ": " + StoreException.reason(e), e);
     }
     return target.resolveSibling(TMP_PREFIX + target.getFileName() + "-" + UUID.randomUUID());
   }

@@ -51,6 +51,7 @@ public final class RunClaim implements AutoCloseable {
   private final Instant started = Instant.now();
   private final Duration ttl;
   private final Set<String> keys = new TreeSet<>();
+  private String problem;
   private final ScheduledExecutorService renewer;
   private boolean closed;
 
@@ -59,7 +60,7 @@ public final class RunClaim implements AutoCloseable {
     this.pipeline = pipeline;
     this.ttl = ttl;
     this.name = CLAIMS + UUID.randomUUID() + ".json";
-    write();
+    tryWrite();
     this.renewer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -106,9 +107,32 @@ public final class RunClaim implements AutoCloseable {
       if (closed || !keys.add(key)) {
         return;
       }
-      write();
+      tryWrite();
     }
     awaitNotCollected(key);
+  }
+
+  /**
+   * Why claims or last-use records could not be written (a read-only store, say), or empty. A run
+   * goes on without them: they protect it from a concurrent gc and feed gc's LRU, but its results
+   * are verified when read either way.
+   */
+  public synchronized Optional<String> problem() {
+    return Optional.ofNullable(problem);
+  }
+
+  private synchronized void tryWrite() {
+    try {
+      write();
+    } catch (StoreException e) {
+      noteProblem(e);
+    }
+  }
+
+  private synchronized void noteProblem(StoreException e) {
+    if (problem == null) {
+      problem = e.getMessage();
+    }
   }
 
   /**
@@ -117,7 +141,13 @@ public final class RunClaim implements AutoCloseable {
    */
   private void awaitNotCollected(String key) {
     while (true) {
-      Optional<byte[]> data = blobs.read(COLLECTING);
+      Optional<byte[]> data;
+      try {
+        data = blobs.read(COLLECTING);
+      } catch (StoreException e) {
+        noteProblem(e); // best-effort, as the claim itself
+        return;
+      }
       if (data.isEmpty()) {
         return;
       }
@@ -176,8 +206,13 @@ public final class RunClaim implements AutoCloseable {
     renewer.shutdownNow();
     try {
       touch(blobs, used);
-    } finally {
       blobs.delete(name);
+    } catch (StoreException e) {
+      synchronized (this) {
+        if (problem == null) {
+          problem = e.getMessage();
+        }
+      }
     }
   }
 

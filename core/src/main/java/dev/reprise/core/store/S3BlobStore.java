@@ -44,6 +44,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -384,6 +385,44 @@ public final class S3BlobStore implements BlobStore {
     call("delete", key, unlessMissing(remove, false));
   }
 
+  /** Leases this store holds now: released by {@link #close} and on Ctrl-C or SIGTERM. */
+  private final Set<LeaseLock> held = ConcurrentHashMap.newKeySet();
+
+  private final Thread releaseOnExit =
+      new Thread(() -> new ArrayList<>(held).forEach(LeaseLock::close), "reprise-release-leases");
+
+  private volatile boolean hookInstalled;
+
+  /** Installs the shutdown hook the first time this store holds a lease. */
+  private void releaseAtExit() {
+    if (!hookInstalled) {
+      synchronized (this) {
+        if (!hookInstalled) {
+          Runtime.getRuntime().addShutdownHook(releaseOnExit);
+          hookInstalled = true;
+        }
+      }
+    }
+  }
+
+  @Override
+  public Optional<String> lockHolder(String name) {
+    return readLease(name)
+        .map(
+            l ->
+                l.owner().split("/")[0]
+                    + " (process "
+                    + (l.owner().split("/").length > 1 ? l.owner().split("/")[1] : "?")
+                    + "), whose lease runs until "
+                    + java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss")
+                        .format(
+                            java.time.Instant.ofEpochMilli(l.expires())
+                                .atZone(java.time.ZoneId.systemDefault()))
+                    + " local time and is taken over "
+                    + lockTtl.toSeconds()
+                    + " s after that if it is not renewed");
+  }
+
   @Override
   public Optional<Lock> tryLock(String name) {
     String owner = ownerId();
@@ -406,7 +445,7 @@ public final class S3BlobStore implements BlobStore {
         return Optional.empty();
       }
       LOG.log(
-          Level.INFO,
+          Level.DEBUG,
           "taking over lock {0}: lease of {1} expired at {2,number,#}",
           where(key(name)),
           held.get().owner(),
@@ -490,6 +529,8 @@ public final class S3BlobStore implements BlobStore {
               });
       long period = Math.max(1, lockTtl.toMillis() / 3);
       renewer.scheduleWithFixedDelay(this::renew, period, period, TimeUnit.MILLISECONDS);
+      held.add(this);
+      releaseAtExit();
     }
 
     private void renew() {
@@ -538,11 +579,20 @@ public final class S3BlobStore implements BlobStore {
       if (current.isPresent() && owner.equals(current.get().owner())) {
         delete(name);
       }
+      held.remove(this);
     }
   }
 
   @Override
   public void close() {
+    new ArrayList<>(held).forEach(LeaseLock::close);
+    if (hookInstalled) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(releaseOnExit);
+      } catch (IllegalStateException e) {
+        // Already shutting down: the hook is running or has run.
+      }
+    }
     closeClient(client, settings);
   }
 
@@ -672,7 +722,8 @@ public final class S3BlobStore implements BlobStore {
               + bucket
               + " does not exist at endpoint "
               + settings.endpoint()
-              + " (create it first, e.g. with S3BlobStore.ensureBucket)",
+              + " (create it with 'reprise run ... --create-bucket', REPRISE_CREATE_BUCKET=true,"
+              + " or your S3 console or client, e.g. 'mc mb' for MinIO)",
           e);
     }
     String tries = attempts > 1 ? " after " + attempts + " attempts" : "";

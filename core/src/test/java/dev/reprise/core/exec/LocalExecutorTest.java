@@ -218,6 +218,7 @@ class LocalExecutorTest {
     RunSummary s =
         engine.run(
             """
+        apiVersion: reprise.dev/v1alpha1
         metadata: {name: bad-data}
         spec:
           stages:
@@ -238,6 +239,7 @@ class LocalExecutorTest {
     RunSummary s =
         engine.run(
             """
+        apiVersion: reprise.dev/v1alpha1
         metadata: {name: buggy}
         spec:
           stages:
@@ -253,6 +255,7 @@ class LocalExecutorTest {
     RunSummary s =
         engine.run(
             """
+        apiVersion: reprise.dev/v1alpha1
         metadata: {name: twins}
         spec:
           stages:
@@ -284,6 +287,7 @@ class LocalExecutorTest {
     RunSummary s =
         engine.run(
             """
+        apiVersion: reprise.dev/v1alpha1
         metadata: {name: split}
         spec:
           stages:
@@ -327,6 +331,7 @@ class LocalExecutorTest {
     RunSummary s =
         engine.run(
             """
+        apiVersion: reprise.dev/v1alpha1
         metadata: {name: nulls}
         spec:
           stages:

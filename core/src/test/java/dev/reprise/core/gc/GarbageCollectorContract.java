@@ -75,10 +75,17 @@ abstract class GarbageCollectorContract {
     return TestingEngine.states(s);
   }
 
-  /** Reads the sum the run's last stage committed, through the store's verified reads. */
+  /**
+   * Reads the sum the run's last stage committed, through the store's verified reads, at once: gc
+   * announces a batch before it reads the claims and deletes only what nobody named, so a result a
+   * run just reused or computed never reads as absent, not even for a moment.
+   */
   static long committedSum(ArtifactStore store, RunSummary s) throws Exception {
     StageOutcome sum = TestingEngine.stage(s, "sum");
-    Manifest m = store.manifest(Location.stage(sum.key())).orElseThrow();
+    Manifest m =
+        store
+            .manifest(Location.stage(sum.key()))
+            .orElseThrow(() -> new AssertionError("result " + sum.key() + " is gone"));
     Path file = store.open(Location.stage(sum.key()), m, "sum").path("sum.txt");
     return Long.parseLong(Files.readString(file).trim());
   }

@@ -177,7 +177,7 @@ public final class TestingMethods {
       return MethodSpec.builder("test.fail")
           .phases(Phase.SYNTHESIS)
           .optionalInput("in", "anything")
-          .param(ParamSpec.string("how", "bug").oneOf("bug", "invalid"))
+          .param(ParamSpec.string("how", "bug").oneOf("bug", "invalid", "argument"))
           .build();
     }
 
@@ -186,6 +186,10 @@ public final class TestingMethods {
       count(ctx, "test.fail");
       if (ctx.params().getString("how").equals("invalid")) {
         throw new InvalidInputException("subject s07, trial 3: value NaN is not finite");
+      }
+      if (ctx.params().getString("how").equals("argument")) {
+        // A bug that happens to be an IllegalArgumentException: still a failure, not the user's.
+        throw new IllegalArgumentException("index -1 out of bounds");
       }
       throw new IllegalStateException("division by zero in the middle of the night");
     }

@@ -163,7 +163,7 @@ class CommandStageParserTest {
     assertHas(problems(DOC, true), "files[0]", "reprise push");
     assertHas(
         problems(
-            DOC.replace("image: python:3.12-slim\n", "").replace("[features.py, lib/]", "[]"),
+            DOC.replace("image: python:3.12-slim\n      ", "").replace("[features.py, lib/]", "[]"),
             true),
         "features",
         "image",

@@ -62,6 +62,7 @@ class PipelineParserTest {
     List<String> ps =
         problems(
             """
+        apiVersion: reprise.dev/v1alpha1
         metadata: {name: bad}
         spec:
           stages:
@@ -97,6 +98,7 @@ class PipelineParserTest {
     List<String> ps =
         problems(
             """
+        apiVersion: reprise.dev/v1alpha1
         metadata: {name: loop}
         spec:
           stages:
@@ -120,6 +122,7 @@ class PipelineParserTest {
     List<String> ps =
         problems(
             """
+        apiVersion: reprise.dev/v1alpha1
         metadata: {name: data}
         spec:
           stages:
@@ -137,6 +140,7 @@ class PipelineParserTest {
     List<String> ps =
         problems(
             """
+        apiVersion: reprise.dev/v1alpha1
         metadata: {name: data}
         spec:
           stages:

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
@@ -79,6 +80,7 @@ public class StageSpec {
           + " the stage's key. Above 1 only for methods with an analysis phase. Default: the"
           + " method's default (1 for the built-in methods).")
   @Min(1)
+  @Max(100000)
   private Integer slices;
 
   @JsonPropertyDescription(

@@ -8,6 +8,7 @@ import dev.reprise.core.exec.StageState;
 import dev.reprise.core.pipeline.Pipeline;
 import dev.reprise.core.store.ArtifactStore;
 import dev.reprise.core.store.Location;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -40,6 +41,9 @@ final class ExportCommand implements Callable<Integer> {
       description = "Folder to copy them into (created if needed).")
   Path to;
 
+  @Option(names = "--force", description = "Export into a folder that is not empty.")
+  boolean force;
+
   @Mixin StoreOptions storeOptions;
 
   @Override
@@ -55,6 +59,18 @@ final class ExportCommand implements Callable<Integer> {
                   .filter(x -> x.stage().name().equals(stageName))
                   .findFirst()
                   .orElseThrow();
+      if (p.state() == StageState.RUN && p.damage() != null) {
+        throw new RepriseException(
+            "stage '"
+                + stageName
+                + "': its stored result "
+                + p.key().substring(0, 12)
+                + " in "
+                + store.uri()
+                + " is damaged ("
+                + p.damage()
+                + "); run the pipeline to recompute it");
+      }
       if (p.state() != StageState.REUSED) {
         throw new RepriseException(
             "stage '"
@@ -63,6 +79,19 @@ final class ExportCommand implements Callable<Integer> {
                 + " in "
                 + store.uri()
                 + ": run the pipeline first ('reprise plan' shows what would run)");
+      }
+      if (!force && Files.isDirectory(to)) {
+        try (var entries = Files.list(to)) {
+          if (entries.findAny().isPresent()) {
+            throw new InvalidInputException(
+                "--to "
+                    + to
+                    + " is not empty: export into an empty or new folder, or add --force to"
+                    + " overwrite files of the same names");
+          }
+        }
+      } else if (Files.exists(to) && !Files.isDirectory(to)) {
+        throw new InvalidInputException("--to " + to + " is a file, not a folder");
       }
       store.export(Location.stage(p.key()), p.manifest(), to);
       System.out.println(

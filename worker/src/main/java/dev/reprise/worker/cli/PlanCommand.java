@@ -8,7 +8,9 @@ import dev.reprise.core.pipeline.Pipeline;
 import dev.reprise.core.store.ArtifactStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,6 +26,13 @@ final class PlanCommand implements Callable<Integer> {
   Path file;
 
   @Mixin StoreOptions storeOptions;
+
+  @picocli.CommandLine.Option(
+      names = "--json",
+      paramLabel = "OUT",
+      description =
+          "Also write the plan as JSON to OUT ('-': standard output, instead of the table).")
+  Path json;
 
   @Override
   public Integer call() throws Exception {
@@ -46,9 +55,11 @@ final class PlanCommand implements Callable<Integer> {
             switch (p.state()) {
               case REUSED -> "stored, ran in " + Tables.seconds(p.manifest().seconds());
               case RUN ->
-                  p.slicesDone() > 0
-                      ? p.slicesDone() + "/" + p.stage().slices() + " slices already stored"
-                      : "not in the store";
+                  p.damage() != null
+                      ? "stored result is damaged (" + p.damage() + "): will recompute"
+                      : p.slicesDone() > 0
+                          ? p.slicesDone() + "/" + p.stage().slices() + " slices already stored"
+                          : "not in the store";
               default ->
                   "after "
                       + String.join(", ", p.waitingOn())
@@ -64,6 +75,30 @@ final class PlanCommand implements Callable<Integer> {
                 what,
                 p.key() == null ? "-" : p.key().substring(0, 12),
                 note));
+      }
+      if (json != null) {
+        List<Map<String, Object>> stages = new ArrayList<>();
+        for (Planner.PlannedStage p : plan) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("name", p.stage().name());
+          m.put("method", p.stage().methodName());
+          m.put("plan", p.state().wireName());
+          m.put("key", p.key());
+          m.put("slices", p.stage().slices());
+          m.put("slicesStored", p.slicesDone());
+          m.put("waitingOn", p.waitingOn());
+          m.put("damage", p.damage());
+          m.put("storedSeconds", p.manifest() == null ? null : p.manifest().seconds());
+          stages.add(m);
+        }
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("pipeline", pipeline.name());
+        doc.put("store", store.uri());
+        doc.put("stages", stages);
+        Tables.writeJson(json, doc);
+        if ("-".equals(json.toString())) {
+          return 0;
+        }
       }
       System.out.print(Tables.render(List.of("STAGE", "METHOD", "PLAN", "KEY", "NOTE"), rows));
       for (String note : imageNotes(pipeline)) {

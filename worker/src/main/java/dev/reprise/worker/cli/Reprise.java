@@ -38,6 +38,8 @@ public final class Reprise implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    // Code digests of an unchanged jar are remembered, so a no-change rerun reads no class file.
+    dev.reprise.core.key.CodeDigest.remember(StoreOptions.cacheDir().resolve("code-digests.tsv"));
     System.exit(execute(args));
   }
 

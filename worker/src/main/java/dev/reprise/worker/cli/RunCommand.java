@@ -9,9 +9,7 @@ import dev.reprise.core.exec.StageState;
 import dev.reprise.core.method.MethodRegistry;
 import dev.reprise.core.pipeline.Pipeline;
 import dev.reprise.core.store.ArtifactStore;
-import dev.reprise.core.store.JsonCodec;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,7 +40,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--json",
       paramLabel = "OUT",
-      description = "Also write the run's summary as JSON to OUT.")
+      description = "Also write the run's summary as JSON to OUT ('-': standard output).")
   Path json;
 
   @Option(names = "--quiet", description = "Print only the final table.")
@@ -101,14 +99,12 @@ final class RunCommand implements Callable<Integer> {
                 new LocalExecutor.Options(
                     n, progress, StoreOptions.workRoot(), Duration.ofMillis(250), where));
       }
-      out.print(table(summary));
-      out.println(savedLine(summary));
+      // With --json -, standard output carries the JSON alone and the table goes to stderr.
+      PrintStream tableOut = "-".equals(String.valueOf(json)) ? System.err : out;
+      tableOut.print(table(summary));
+      tableOut.println(savedLine(summary));
       if (json != null) {
-        Path parent = json.toAbsolutePath().getParent();
-        if (parent != null) {
-          Files.createDirectories(parent);
-        }
-        Files.write(json, JsonCodec.write(summary.toJson()));
+        Tables.writeJson(json, summary.toJson());
       }
       return summary.exitCode();
     }
@@ -121,7 +117,7 @@ final class RunCommand implements Callable<Integer> {
           List.of(
               o.name(),
               o.state().wireName(),
-              o.slicesRan() + "/" + o.slices(),
+              o.state() == StageState.REUSED ? "-" : o.slicesRan() + "/" + o.slices(),
               o.state() == StageState.REUSED ? "-" : String.format("%.2f", o.seconds()),
               o.key() == null ? "-" : o.key().substring(0, 12)));
     }

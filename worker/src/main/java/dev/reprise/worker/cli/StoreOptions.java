@@ -45,6 +45,13 @@ public final class StoreOptions {
       description = "S3 secret key (default: $AWS_SECRET_ACCESS_KEY).")
   String s3SecretKey;
 
+  @Option(
+      names = "--create-bucket",
+      description =
+          "Create the S3 store's bucket if it does not exist (default: $REPRISE_CREATE_BUCKET, else"
+              + " false: a missing bucket is an error that says how to create it).")
+  Boolean createBucket;
+
   /** The environment the defaults come from: the process's, or a pod's when run in-process. */
   private Map<String, String> baseEnvironment = System.getenv();
 
@@ -62,8 +69,12 @@ public final class StoreOptions {
 
   public BlobStore openBlobs(String fromDocument) {
     String uri = uri(fromDocument);
+    boolean create =
+        createBucket != null
+            ? createBucket
+            : Boolean.parseBoolean(baseEnvironment.getOrDefault("REPRISE_CREATE_BUCKET", "false"));
     return Stores.open(
-        uri, uri.startsWith("s3://") ? S3Settings.fromEnvironment(environment()) : null);
+        uri, uri.startsWith("s3://") ? S3Settings.fromEnvironment(environment()) : null, create);
   }
 
   /** The S3 settings from the flags, falling back to the environment; null if none are given. */

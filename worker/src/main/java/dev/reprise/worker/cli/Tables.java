@@ -40,4 +40,29 @@ final class Tables {
     }
     return String.format("%d h %02d min", (long) s / 3600, ((long) s % 3600) / 60);
   }
+
+  /**
+   * Writes {@code value} as JSON to {@code out}, or to standard output when it is {@code -}. A
+   * folder that does not exist is the user's mistake, said with the reason.
+   */
+  static void writeJson(java.nio.file.Path out, Object value) {
+    byte[] data = dev.reprise.core.store.JsonCodec.write(value);
+    if ("-".equals(out.toString())) {
+      System.out.println(new String(data, java.nio.charset.StandardCharsets.UTF_8));
+      return;
+    }
+    try {
+      java.nio.file.Files.write(out, data);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new dev.reprise.core.InvalidInputException(
+          "--json " + out + ": no such folder " + out.toAbsolutePath().getParent());
+    } catch (java.io.IOException e) {
+      throw new dev.reprise.core.InvalidInputException(
+          "--json "
+              + out
+              + ": cannot write it ("
+              + dev.reprise.core.StoreException.reason(e)
+              + ")");
+    }
+  }
 }

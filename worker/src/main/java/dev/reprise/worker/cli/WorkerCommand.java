@@ -20,7 +20,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -96,6 +95,10 @@ final class WorkerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (!key.matches("[0-9a-f]{64}")) {
+      throw new InvalidInputException(
+          "--key: expected a stage key (64 hex digits), got '" + key + "'");
+    }
     if (stageIn != null || commit != null) {
       return command();
     }
@@ -123,8 +126,7 @@ final class WorkerCommand implements Callable<Integer> {
       Location loc = Location.slice(key, index);
       String what = "stage '" + task.stage() + "' (command), " + loc.describe();
       CommandWorkspace ws = CommandWorkspace.at(stageIn != null ? stageIn : commit);
-      Optional<Manifest> done = store.manifest(loc);
-      boolean committed = done.isPresent() && store.verify(loc, done.get()).isEmpty();
+      boolean committed = store.committed(loc).intact();
       if (stageIn != null) {
         Files.createDirectories(ws.status());
         if (committed) {
@@ -164,17 +166,22 @@ final class WorkerCommand implements Callable<Integer> {
         Manifest m = runner.commitCommand(task, index, ws, started);
         out.printf("reprise worker: committed %s (%d files)%n", what, m.outputs().size());
       }
-      runner
-          .finishWithoutSynthesis(task, Instant.now(), null)
-          .ifPresent(
-              m ->
-                  out.println(
-                      "reprise worker: all slices committed; stage "
-                          + key.substring(0, 12)
-                          + " committed"));
+      finishIfLast(runner, task, out);
       out.flush();
       return 0;
     }
+  }
+
+  /** After a slice of a stage without synthesis: the last slice's pod commits the stage. */
+  private void finishIfLast(PhaseRunner runner, Task task, PrintWriter out) {
+    runner
+        .finishWithoutSynthesis(task, Instant.now(), null)
+        .ifPresent(
+            m ->
+                out.println(
+                    "reprise worker: all slices committed; stage "
+                        + key.substring(0, 12)
+                        + " committed"));
   }
 
   /** reprise-launcher: $REPRISE_LAUNCHER, else where the worker image keeps it. */
@@ -231,8 +238,7 @@ final class WorkerCommand implements Callable<Integer> {
           };
       String what =
           "stage '" + task.stage() + "' (" + method.spec().name() + "), " + loc.describe();
-      Optional<Manifest> done = store.manifest(loc);
-      if (done.isPresent() && store.verify(loc, done.get()).isEmpty()) {
+      if (store.committed(loc).intact()) {
         out.println("reprise worker: " + what + " is already committed; nothing to do");
       } else {
         Instant started = Instant.now();
@@ -246,14 +252,7 @@ final class WorkerCommand implements Callable<Integer> {
             (Instant.now().toEpochMilli() - started.toEpochMilli()) / 1000.0);
       }
       if (phase == Phase.ANALYSIS && !method.spec().has(Phase.SYNTHESIS)) {
-        runner
-            .finishWithoutSynthesis(task, Instant.now(), null)
-            .ifPresent(
-                m ->
-                    out.println(
-                        "reprise worker: all slices committed; stage "
-                            + key.substring(0, 12)
-                            + " committed"));
+        finishIfLast(runner, task, out);
       }
       out.flush();
       return 0;

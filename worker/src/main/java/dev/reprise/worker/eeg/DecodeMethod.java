@@ -46,16 +46,6 @@ public final class DecodeMethod implements Method {
             .output("classes.json", "class names (their number sets chance for eeg.stats)")
             .output("generalization.npy", "with generalize: subjects x train time x test time")
             .phases(Phase.ANALYSIS, Phase.SYNTHESIS)
-            .helpers(
-                DecodeSettings.class,
-                SubjectDecoder.class,
-                SliceParts.class,
-                Folds.class,
-                Standardizer.class,
-                Lda.class,
-                LinearSvm.class,
-                LinearClassifier.class,
-                Epochs.class)
             .defaultSlices(1);
     for (ParamSpec p : DecodeSettings.params(true)) {
       b.param(p);

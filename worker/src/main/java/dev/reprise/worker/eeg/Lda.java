@@ -20,6 +20,12 @@ import org.ejml.interfaces.linsol.LinearSolverDense;
  * beta = (sum_i |z_i|^4 / n - |S|_F^2) / (p n)}, {@code delta = |S - mu I|_F^2 / p}, {@code a =
  * min(beta, delta) / delta} (0 if that minimum is 0, and 0 for one feature).
  *
+ * <p>Computed from the class's covariance {@code C = (X_k - m_k)'(X_k - m_k) / n_k} in the units of
+ * {@code x}: {@code S = diag(s)^-1 C diag(s)^-1} (so {@code diag(s) S_a diag(s) = (1-a) C + a mu
+ * diag(s)^2}), and {@code sum_i |z_i|^4} from the centred rows. {@link #addClass} takes these
+ * moments however they were obtained, so that {@link FoldedLda} can fit from class moments minus a
+ * held-out fold's with the same formulas.
+ *
  * <p>scikit-learn solves with {@code lstsq}; {@code Sigma} is positive definite whenever the
  * shrinkage or the data make it so, and then the Cholesky solve used here gives the same solution.
  * A singular {@code Sigma} falls back to the SVD pseudo-inverse (the minimum-norm least-squares
@@ -29,12 +35,14 @@ final class Lda implements LinearClassifier {
   private final int maxN;
   private final int maxP;
   private final int maxK;
-  private final double[] sigma;
-  private final double[] chol;
-  private final double[] cov;
+  private final double[][] sigma;
+  private final double[][] chol;
+  private final double[][] cov;
+  private final Scatter scatter;
   private final double[] z;
-  private final double[] mk;
+  private final int[] iota;
   private final double[] sk;
+  private final double[] inv;
   private final double[] means;
   private final double[] prior;
   private final int[] count;
@@ -47,12 +55,17 @@ final class Lda implements LinearClassifier {
     this.maxN = maxN;
     this.maxP = maxP;
     this.maxK = maxK;
-    sigma = new double[maxP * maxP];
-    chol = new double[maxP * maxP];
-    cov = new double[maxP * maxP];
+    sigma = new double[maxP][maxP];
+    chol = new double[maxP][maxP];
+    cov = new double[maxP][maxP];
+    scatter = new Scatter(maxP);
     z = new double[maxN * maxP];
-    mk = new double[maxP];
+    iota = new int[maxN];
+    for (int i = 0; i < maxN; i++) {
+      iota[i] = i;
+    }
     sk = new double[maxP];
+    inv = new double[maxP];
     means = new double[maxK * maxP];
     prior = new double[maxK];
     count = new int[maxK];
@@ -80,7 +93,6 @@ final class Lda implements LinearClassifier {
     }
     java.util.Arrays.fill(count, 0, classes, 0);
     java.util.Arrays.fill(means, 0, classes * p, 0.0);
-    java.util.Arrays.fill(sigma, 0, p * p, 0.0);
     for (int i = 0; i < n; i++) {
       count[y[i]]++;
       int row = i * p;
@@ -89,16 +101,185 @@ final class Lda implements LinearClassifier {
         means[mrow + j] += x[row + j];
       }
     }
+    begin(p, classes);
     for (int k = 0; k < classes; k++) {
       if (count[k] == 0) {
         throw new IllegalArgumentException("LDA: class " + k + " has no training rows");
       }
-      prior[k] = (double) count[k] / n;
+      int nk = count[k];
+      int moff = k * p;
       for (int j = 0; j < p; j++) {
-        means[k * p + j] /= count[k];
+        means[moff + j] /= nk;
       }
-      addShrunkClassCov(x, n, p, y, k, prior[k]);
+      // the class's rows, centred: Z0 = X_k - m_k
+      int m = 0;
+      for (int i = 0; i < n; i++) {
+        if (y[i] == k) {
+          int row = i * p;
+          int zrow = m * p;
+          for (int j = 0; j < p; j++) {
+            z[zrow + j] = x[row + j] - means[moff + j];
+          }
+          m++;
+        }
+      }
+      // C = Z0'Z0 / n_k (upper triangle); s = StandardScaler's scale of the class's rows
+      for (int a = 0; a < p; a++) {
+        java.util.Arrays.fill(cov[a], 0, p, 0.0);
+      }
+      scatter.addUpper(z, p, iota, 0, nk, cov);
+      double invN = 1.0 / nk;
+      for (int a = 0; a < p; a++) {
+        for (int b = a; b < p; b++) {
+          cov[a][b] *= invN;
+        }
+      }
+      for (int j = 0; j < p; j++) {
+        sk[j] = Standardizer.scaleOf(cov[j][j], means[moff + j], nk);
+        inv[j] = 1.0 / sk[j];
+      }
+      double beta0 = fourthPower(z, p, iota, 0, nk, null, 0, inv);
+      addClass(k, (double) nk / n, means, moff, cov, sk, beta0, nk, p);
     }
+    finish(p, classes);
+  }
+
+  /** Starts a fit from class moments: clears the pooled covariance. */
+  void begin(int p, int classes) {
+    if (p > maxP || classes > maxK || classes < 2) {
+      throw new IllegalArgumentException(
+          "LDA sized " + maxP + " features x " + maxK + " classes got " + p + " x " + classes);
+    }
+    for (int a = 0; a < p; a++) {
+      java.util.Arrays.fill(sigma[a], 0, p, 0.0);
+    }
+  }
+
+  /**
+   * {@code sum_i (sum_j ((x_rj - c_j) inv_j)^2)^2} over rows {@code r = rows[i]}, {@code i in
+   * [from, to)}, with {@code c = centre[coff .. coff+p)} ({@code null}: 0): Ledoit–Wolf's {@code
+   * sum_i |z_i|^4} for {@code z = (x - c) / s} given {@code inv = 1/s}. Nothing is modified.
+   */
+  static double fourthPower(
+      double[] x, int p, int[] rows, int from, int to, double[] centre, int coff, double[] inv) {
+    double sum = 0.0;
+    for (int i = from; i < to; i++) {
+      int row = rows[i] * p;
+      double s0 = 0.0;
+      double s1 = 0.0;
+      double s2 = 0.0;
+      double s3 = 0.0;
+      int j = 0;
+      if (centre == null) {
+        for (; j + 4 <= p; j += 4) {
+          double d0 = x[row + j] * inv[j];
+          double d1 = x[row + j + 1] * inv[j + 1];
+          double d2 = x[row + j + 2] * inv[j + 2];
+          double d3 = x[row + j + 3] * inv[j + 3];
+          s0 += d0 * d0;
+          s1 += d1 * d1;
+          s2 += d2 * d2;
+          s3 += d3 * d3;
+        }
+        for (; j < p; j++) {
+          double d0 = x[row + j] * inv[j];
+          s0 += d0 * d0;
+        }
+      } else {
+        for (; j + 4 <= p; j += 4) {
+          double d0 = (x[row + j] - centre[coff + j]) * inv[j];
+          double d1 = (x[row + j + 1] - centre[coff + j + 1]) * inv[j + 1];
+          double d2 = (x[row + j + 2] - centre[coff + j + 2]) * inv[j + 2];
+          double d3 = (x[row + j + 3] - centre[coff + j + 3]) * inv[j + 3];
+          s0 += d0 * d0;
+          s1 += d1 * d1;
+          s2 += d2 * d2;
+          s3 += d3 * d3;
+        }
+        for (; j < p; j++) {
+          double d0 = (x[row + j] - centre[coff + j]) * inv[j];
+          s0 += d0 * d0;
+        }
+      }
+      double sq = (s0 + s1) + (s2 + s3);
+      sum += sq * sq;
+    }
+    return sum;
+  }
+
+  /**
+   * Adds class {@code k} to the fit begun by {@link #begin}: prior {@code w}, mean {@code mean[moff
+   * .. moff+p)}, covariance {@code c} (upper triangle, {@code p x p}, divided by {@code n_k}),
+   * StandardScaler scales {@code s}, and {@code beta0 = sum_i |z_i|^4}. With {@code S_ab = c_ab /
+   * (s_a s_b)}, {@code mu = tr(S)/p} and Ledoit–Wolf's {@code a} (class Javadoc): {@code Sigma += w
+   * ((1-a) C + a mu diag(s)^2)}. Only this LDA's buffers are modified.
+   */
+  void addClass(
+      int k,
+      double w,
+      double[] mean,
+      int moff,
+      double[][] c,
+      double[] s,
+      double beta0,
+      int nk,
+      int p) {
+    if (k >= maxK || p > maxP || c.length < p || s.length < p || mean.length < moff + p) {
+      throw new IllegalArgumentException("LDA class " + k + " with " + p + " features");
+    }
+    prior[k] = w;
+    if (mean != means || moff != k * p) {
+      System.arraycopy(mean, moff, means, k * p, p);
+    }
+    for (int a = 0; a < p; a++) {
+      inv[a] = 1.0 / s[a];
+    }
+    double trace = 0.0;
+    double frob = 0.0;
+    for (int a = 0; a < p; a++) {
+      double[] ca = c[a];
+      double ia = inv[a];
+      double d = ca[a] * ia * ia;
+      trace += d;
+      double off0 = 0.0;
+      double off1 = 0.0;
+      int b = a + 1;
+      for (; b + 2 <= p; b += 2) {
+        double v0 = ca[b] * ia * inv[b];
+        double v1 = ca[b + 1] * ia * inv[b + 1];
+        off0 += v0 * v0;
+        off1 += v1 * v1;
+      }
+      if (b < p) {
+        double v0 = ca[b] * ia * inv[b];
+        off0 += v0 * v0;
+      }
+      frob += d * d + 2.0 * (off0 + off1);
+    }
+    double mu = trace / p;
+    double shrinkage = 0.0;
+    if (p > 1) {
+      double beta = (beta0 / nk - frob) / ((double) p * nk);
+      double delta = (frob - 2.0 * mu * trace + p * mu * mu) / p;
+      beta = Math.min(beta, delta);
+      shrinkage = beta == 0.0 ? 0.0 : beta / delta;
+    }
+    double keep = w * (1.0 - shrinkage);
+    for (int a = 0; a < p; a++) {
+      double[] ca = c[a];
+      double[] sa = sigma[a];
+      for (int b = a & ~7; b < p; b++) {
+        sa[b] += keep * ca[b];
+      }
+      sa[a] += w * shrinkage * mu * s[a] * s[a];
+    }
+  }
+
+  /**
+   * Ends the fit: {@code sol_k = Sigma^-1 m_k}, {@code b_k = -m_k . sol_k / 2 + log pi_k}, and for
+   * two classes the single row {@code sol_1 - sol_0}, {@code b_1 - b_0}.
+   */
+  void finish(int p, int classes) {
     solve(p, classes);
     for (int k = 0; k < classes; k++) {
       double dot = 0.0;
@@ -119,125 +300,27 @@ final class Lda implements LinearClassifier {
     }
   }
 
-  /** {@code sigma += w * diag(s) LW(Z'Z/n_k) diag(s)} for the rows of class {@code k}. */
-  private void addShrunkClassCov(double[] x, int n, int p, int[] y, int k, double w) {
-    int nk = 0;
-    for (int i = 0; i < n; i++) {
-      if (y[i] == k) {
-        System.arraycopy(x, i * p, z, nk * p, p);
-        nk++;
-      }
-    }
-    // StandardScaler on the class's rows: mean, population std, constant feature -> 1.
-    double eps = Math.ulp(1.0);
-    for (int j = 0; j < p; j++) {
-      double m = 0.0;
-      for (int i = 0; i < nk; i++) {
-        m += z[i * p + j];
-      }
-      m /= nk;
-      double v = 0.0;
-      for (int i = 0; i < nk; i++) {
-        double d = z[i * p + j] - m;
-        v += d * d;
-      }
-      v /= nk;
-      double bound = nk * eps * v + (nk * m * eps) * (nk * m * eps);
-      mk[j] = m;
-      sk[j] = v <= bound ? 1.0 : Math.sqrt(v);
-    }
-    // Z = (X_k - m) / s, then centre again as ledoit_wolf does (a no-op up to rounding).
-    for (int i = 0; i < nk; i++) {
-      int row = i * p;
-      for (int j = 0; j < p; j++) {
-        z[row + j] = (z[row + j] - mk[j]) / sk[j];
-      }
-    }
-    for (int j = 0; j < p; j++) {
-      double m = 0.0;
-      for (int i = 0; i < nk; i++) {
-        m += z[i * p + j];
-      }
-      m /= nk;
-      for (int i = 0; i < nk; i++) {
-        z[i * p + j] -= m;
-      }
-    }
-    // S = Z'Z / n_k (upper triangle), and sum_i |z_i|^4.
-    java.util.Arrays.fill(cov, 0, p * p, 0.0);
-    double beta0 = 0.0;
-    for (int i = 0; i < nk; i++) {
-      int row = i * p;
-      double sq = 0.0;
-      for (int a = 0; a < p; a++) {
-        double za = z[row + a];
-        sq += za * za;
-        if (za == 0.0) {
-          continue;
-        }
-        int crow = a * p;
-        for (int b = a; b < p; b++) {
-          cov[crow + b] += za * z[row + b];
-        }
-      }
-      beta0 += sq * sq;
-    }
-    double trace = 0.0;
-    double frob = 0.0;
-    for (int a = 0; a < p; a++) {
-      for (int b = a; b < p; b++) {
-        double s = cov[a * p + b] / nk;
-        cov[a * p + b] = s;
-        cov[b * p + a] = s;
-        frob += a == b ? s * s : 2 * s * s;
-      }
-      trace += cov[a * p + a];
-    }
-    double mu = trace / p;
-    double shrinkage = 0.0;
-    if (p > 1) {
-      double beta = (beta0 / nk - frob) / ((double) p * nk);
-      double delta = (frob - 2.0 * mu * trace + p * mu * mu) / p;
-      beta = Math.min(beta, delta);
-      shrinkage = beta == 0.0 ? 0.0 : beta / delta;
-    }
-    for (int a = 0; a < p; a++) {
-      for (int b = 0; b < p; b++) {
-        double s = (1.0 - shrinkage) * cov[a * p + b];
-        if (a == b) {
-          s += shrinkage * mu;
-        }
-        sigma[a * p + b] += w * sk[a] * s * sk[b];
-      }
-    }
-  }
-
   /** {@code sol_k = Sigma^-1 m_k} by Cholesky, or by the pseudo-inverse if Sigma is singular. */
   private void solve(int p, int classes) {
-    if (cholesky(p)) {
+    double maxDiag = 0.0;
+    for (int i = 0; i < p; i++) {
+      maxDiag = Math.max(maxDiag, sigma[i][i]);
+    }
+    if (Scatter.cholesky(sigma, p, maxDiag * p * Math.ulp(1.0), chol)) {
+      System.arraycopy(means, 0, sol, 0, classes * p);
       for (int k = 0; k < classes; k++) {
-        int off = k * p;
-        // L u = m_k, then L' v = u.
-        for (int i = 0; i < p; i++) {
-          double s = means[off + i];
-          for (int j = 0; j < i; j++) {
-            s -= chol[i * p + j] * sol[off + j];
-          }
-          sol[off + i] = s / chol[i * p + i];
-        }
-        for (int i = p - 1; i >= 0; i--) {
-          double s = sol[off + i];
-          for (int j = i + 1; j < p; j++) {
-            s -= chol[j * p + i] * sol[off + j];
-          }
-          sol[off + i] = s / chol[i * p + i];
-        }
+        Scatter.solve(chol, p, sol, k * p);
       }
       return;
     }
     // Rare path (singular Sigma): allocation is acceptable here.
     DMatrixRMaj a = new DMatrixRMaj(p, p);
-    System.arraycopy(sigma, 0, a.data, 0, p * p);
+    for (int i = 0; i < p; i++) {
+      for (int j = i; j < p; j++) {
+        a.set(i, j, sigma[i][j]);
+        a.set(j, i, sigma[i][j]);
+      }
+    }
     DMatrixRMaj bm = new DMatrixRMaj(p, classes);
     for (int k = 0; k < classes; k++) {
       for (int j = 0; j < p; j++) {
@@ -259,32 +342,6 @@ final class Lda implements LinearClassifier {
         sol[k * p + j] = v;
       }
     }
-  }
-
-  /** Lower Cholesky factor of {@code sigma} into {@code chol}; false if not positive definite. */
-  private boolean cholesky(int p) {
-    double maxDiag = 0.0;
-    for (int i = 0; i < p; i++) {
-      maxDiag = Math.max(maxDiag, sigma[i * p + i]);
-    }
-    double floor = maxDiag * p * Math.ulp(1.0);
-    for (int i = 0; i < p; i++) {
-      for (int j = 0; j <= i; j++) {
-        double s = sigma[i * p + j];
-        for (int m = 0; m < j; m++) {
-          s -= chol[i * p + m] * chol[j * p + m];
-        }
-        if (i == j) {
-          if (!(s > floor)) {
-            return false;
-          }
-          chol[i * p + i] = Math.sqrt(s);
-        } else {
-          chol[i * p + j] = s / chol[j * p + j];
-        }
-      }
-    }
-    return true;
   }
 
   @Override

@@ -1,5 +1,7 @@
 package dev.reprise.worker.eeg;
 
+import dev.reprise.core.StageFailedException;
+
 /**
  * Linear SVM as scikit-learn's {@code LinearSVC} (squared hinge, L2): minimises
  *
@@ -46,7 +48,10 @@ final class LinearSvm implements LinearClassifier {
   private final double[] w;
   private final double[] g;
   private final double[] d;
-  private final double[] h;
+  private final double[][] h;
+  private final double[][] factor;
+  private final int[] violator;
+  private final Scatter scatter;
   private final double[] coef;
   private final double[] intercept;
   private int rows;
@@ -73,7 +78,10 @@ final class LinearSvm implements LinearClassifier {
     w = new double[maxP + 1];
     g = new double[maxP + 1];
     d = new double[maxP + 1];
-    h = new double[(maxP + 1) * (maxP + 1)];
+    h = new double[maxP + 1][maxP + 1];
+    factor = new double[maxP + 1][maxP + 1];
+    violator = new int[maxN];
+    scatter = new Scatter(maxP);
     coef = new double[maxK * maxP];
     intercept = new double[maxK];
   }
@@ -126,32 +134,25 @@ final class LinearSvm implements LinearClassifier {
     java.util.Arrays.fill(out, 0, n, 0.0); // out_i = w . x~_i
     double g0 = -1.0;
     for (int iter = 0; iter < maxIter; iter++) {
-      // gradient and the Hessian's upper triangle over the margin violators
+      // gradient over the margin violators
       for (int j = 0; j < q; j++) {
         g[j] = w[j];
       }
-      java.util.Arrays.fill(h, 0, q * q, 0.0);
       double c2 = 2.0 * c;
+      int violators = 0;
       for (int i = 0; i < n; i++) {
         double yi = sign[i];
         double m = 1.0 - yi * out[i];
         if (m <= 0.0) {
           continue;
         }
+        violator[violators++] = i;
         int row = i * p;
         double gi = c2 * yi * m;
         for (int j = 0; j < p; j++) {
-          double xj = x[row + j];
-          g[j] -= gi * xj;
-          double cx = c2 * xj;
-          int hj = j * q;
-          for (int k = j; k < p; k++) {
-            h[hj + k] += cx * x[row + k];
-          }
-          h[hj + p] += cx;
+          g[j] -= gi * x[row + j];
         }
         g[p] -= gi;
-        h[p * q + p] += c2;
       }
       double gmax = 0.0;
       for (int j = 0; j < q; j++) {
@@ -164,38 +165,36 @@ final class LinearSvm implements LinearClassifier {
         return;
       }
       iterations++;
+      // H = Id + 2C sum_{i in I} x~_i x~_i' (upper triangle): the violators' scatter, their column
+      // sums (the bias column) and their count (the bias entry)
       for (int j = 0; j < q; j++) {
-        h[j * q + j] += 1.0;
+        java.util.Arrays.fill(h[j], 0, q, 0.0);
       }
-      // H = L L^T in the lower triangle (H's upper triangle mirrored), then d = -H^-1 g
-      for (int j = 0; j < q; j++) {
-        for (int k = 0; k <= j; k++) {
-          double s = h[k * q + j];
-          for (int m = 0; m < k; m++) {
-            s -= h[j * q + m] * h[k * q + m];
-          }
-          if (k == j) {
-            // H >= Id, so s >= 1 up to rounding
-            h[j * q + j] = Math.sqrt(s);
-          } else {
-            h[j * q + k] = s / h[k * q + k];
-          }
+      scatter.addUpper(x, p, violator, 0, violators, h);
+      java.util.Arrays.fill(d, 0, p, 0.0);
+      for (int v = 0; v < violators; v++) {
+        int row = violator[v] * p;
+        for (int j = 0; j < p; j++) {
+          d[j] += x[row + j];
         }
       }
+      for (int j = 0; j < p; j++) {
+        double[] hj = h[j];
+        for (int k = j & ~7; k < p; k++) {
+          hj[k] *= c2;
+        }
+        hj[j] += 1.0;
+        hj[p] = c2 * d[j];
+      }
+      h[p][p] = c2 * violators + 1.0;
+      // d = -H^-1 g (H >= Id, so every pivot is >= 1 up to rounding)
+      if (!Scatter.cholesky(h, q, 0.5, factor)) {
+        throw new StageFailedException("SVM: the Newton system is not positive definite");
+      }
       for (int j = 0; j < q; j++) {
-        double s = -g[j];
-        for (int m = 0; m < j; m++) {
-          s -= h[j * q + m] * d[m];
-        }
-        d[j] = s / h[j * q + j];
+        d[j] = -g[j];
       }
-      for (int j = q - 1; j >= 0; j--) {
-        double s = d[j];
-        for (int m = j + 1; m < q; m++) {
-          s -= h[m * q + j] * d[m];
-        }
-        d[j] = s / h[j * q + j];
-      }
+      Scatter.solve(factor, q, d, 0);
       for (int i = 0; i < n; i++) {
         int row = i * p;
         double s = d[p];

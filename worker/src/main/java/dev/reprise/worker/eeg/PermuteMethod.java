@@ -36,17 +36,6 @@ public final class PermuteMethod implements Method {
             .input("epochs", "an epochs folder (info.json, <subject>/X.npy, <subject>/y.npy)")
             .output("null.npy", "subjects x permutations x times, float64")
             .phases(Phase.ANALYSIS, Phase.SYNTHESIS)
-            .helpers(
-                DecodeSettings.class,
-                SubjectDecoder.class,
-                SliceParts.class,
-                Folds.class,
-                Standardizer.class,
-                Lda.class,
-                LinearSvm.class,
-                LinearClassifier.class,
-                Epochs.class,
-                DecodeMethod.class)
             .defaultSlices(1);
     for (ParamSpec p : DecodeSettings.params(false)) {
       b.param(p);

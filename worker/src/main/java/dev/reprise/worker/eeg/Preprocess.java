@@ -63,7 +63,6 @@ public final class Preprocess implements Method {
                 .min(0)
                 .doc(
                     "peak-to-peak threshold in data units: drop a trial exceeding it on any channel; null = none"))
-        .helpers(Decimator.class)
         .defaultSlices(1)
         .build();
   }

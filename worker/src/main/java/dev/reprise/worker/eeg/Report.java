@@ -55,7 +55,6 @@ public final class Report implements Method {
                 .range(0, 1)
                 .doc("clusters with p < alpha are shaded as significant"))
         .phases(Phase.SYNTHESIS)
-        .helpers(AccuracyFigure.class, Scores.class)
         .defaultSlices(1)
         .build();
   }

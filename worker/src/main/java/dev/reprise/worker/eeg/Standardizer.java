@@ -55,10 +55,18 @@ final class Standardizer {
       }
     }
     for (int j = 0; j < p; j++) {
-      double var = scale[j] / n;
-      double bound = n * EPS * var + (n * mean[j] * EPS) * (n * mean[j] * EPS);
-      scale[j] = var <= bound ? 1.0 : Math.sqrt(var);
+      scale[j] = scaleOf(scale[j] / n, mean[j], n);
     }
+  }
+
+  /**
+   * The scale of a feature with population variance {@code var} and mean {@code mean} over {@code
+   * n} rows: {@code sqrt(var)}, or 1 for a constant feature ({@code var <= n eps var + (n mean
+   * eps)^2}, scikit-learn's test in {@code _is_constant_feature}).
+   */
+  static double scaleOf(double var, double mean, int n) {
+    double bound = n * EPS * var + (n * mean * EPS) * (n * mean * EPS);
+    return var <= bound ? 1.0 : Math.sqrt(var);
   }
 
   /** Replaces the first {@code n} rows of {@code x} by {@code (x_ij - mean_j) / scale_j}. */

@@ -70,7 +70,6 @@ public final class Stats implements Method {
                 .range(0, 1)
                 .doc("chance accuracy; null = 1 / number of classes in the scores' classes.json"))
         .phases(Phase.SYNTHESIS)
-        .helpers(ClusterTest.class, StudentT.class, Scores.class)
         .defaultSlices(1)
         .build();
   }

@@ -34,6 +34,7 @@ final class SubjectDecoder {
 
   private final LinearClassifier clf;
   private final Standardizer scaler;
+  private final FoldedLda folded;
   private final int[][] foldOf;
   private final int[] members;
   private final int[] trainStart;
@@ -48,24 +49,13 @@ final class SubjectDecoder {
   private final double[] weff;
   private final double[] beff;
   private int nonConverged;
+  private int scoreRows;
 
   /**
    * Builds the features of {@code s}: {@code feat[t][i][c] = (1/w) sum_{d<w} X[i][c][t+d]} for
    * {@code t < T - w + 1}. Class labels are renumbered to the classes that occur, in order.
    */
   SubjectDecoder(Epochs.Subject s, DecodeSettings settings) {
-    this(s, settings, settings::newClassifier);
-  }
-
-  /**
-   * Makes a classifier sized for {@code maxN} rows, {@code maxP} features, {@code maxK} classes.
-   */
-  interface Classifiers {
-    LinearClassifier create(int maxN, int maxP, int maxK);
-  }
-
-  /** As above with the classifier from {@code classifiers} (benchmarks compare variants). */
-  SubjectDecoder(Epochs.Subject s, DecodeSettings settings, Classifiers classifiers) {
     this.name = s.name();
     this.settings = settings;
     this.trials = s.trials();
@@ -122,8 +112,10 @@ final class SubjectDecoder {
         }
       }
     }
-    this.clf = classifiers.create(trials, channels, classes);
-    this.scaler = new Standardizer(channels);
+    boolean shareFolds = settings.classifier().equals("lda") && settings.pseudoTrials() == 1;
+    this.folded = shareFolds ? new FoldedLda(trials, channels, classes, settings.folds()) : null;
+    this.clf = shareFolds ? null : settings.newClassifier(trials, channels, classes);
+    this.scaler = shareFolds ? null : new Standardizer(channels);
     this.foldOf = new int[settings.repeats()][trials];
     this.members = new int[trials];
     this.trainStart = new int[trials + 1];
@@ -202,7 +194,10 @@ final class SubjectDecoder {
       Folds.assign(y, classes, folds, rng, foldOf[r], what);
     }
     int p = channels;
-    for (int r = 0; r < repeats; r++) {
+    if (folded != null) {
+      decodeFolded(y, t0, t1, acc, gen, rng);
+    }
+    for (int r = 0; r < repeats && folded == null; r++) {
       for (int f = 0; f < folds; f++) {
         int nTrain = group(y, foldOf[r], f, false, rng, trainStart, trainMembers, trainY);
         int nTest = group(y, foldOf[r], f, true, rng, testStart, testMembers, testY);
@@ -213,31 +208,13 @@ final class SubjectDecoder {
           try {
             clf.fit(xtr, nTrain, p, trainY, classes);
           } catch (StageFailedException e) {
-            throw new StageFailedException(
-                "subject "
-                    + name
-                    + ", time index "
-                    + t
-                    + ", repeat "
-                    + r
-                    + ", fold "
-                    + f
-                    + ": "
-                    + e.getMessage(),
-                e);
+            throw failed(t, r, f, e);
           }
           if (clf instanceof LinearSvm svm && !svm.converged()) {
             nonConverged++;
           }
-          foldScaling(p);
-          if (gen == null) {
-            acc[t - t0] += score(t, nTest, p);
-          } else {
-            int off = (t - t0) * times;
-            for (int u = 0; u < times; u++) {
-              gen[off + u] += score(u, nTest, p);
-            }
-          }
+          foldScaling(clf, scaler.mean, scaler.scale);
+          addScores(t, t0, nTest, acc, gen);
         }
       }
     }
@@ -252,6 +229,60 @@ final class SubjectDecoder {
       }
       for (int i = 0; i < span; i++) {
         acc[i] = gen[i * times + t0 + i];
+      }
+    }
+  }
+
+  /**
+   * The loop of {@link #decode} for LDA without pseudo-trials: time points outside, so that every
+   * fold of every repeat at time {@code t} shares the class scatters of {@link FoldedLda}. Draws
+   * nothing from {@code rng} (grouping single trials does not shuffle), so the numbers are those of
+   * the general loop up to rounding.
+   */
+  private void decodeFolded(
+      int[] y, int t0, int t1, double[] acc, double[] gen, SplittableRandom rng) {
+    int folds = settings.folds();
+    for (int t = t0; t < t1; t++) {
+      folded.time(feat, t * trials * channels, y);
+      for (int r = 0; r < settings.repeats(); r++) {
+        folded.repeat(foldOf[r], folds);
+        for (int f = 0; f < folds; f++) {
+          int nTest = group(y, foldOf[r], f, true, rng, testStart, testMembers, testY);
+          try {
+            folded.fit(f);
+          } catch (StageFailedException e) {
+            throw failed(t, r, f, e);
+          }
+          foldScaling(folded.classifier(), folded.trainMean(), folded.trainScale());
+          addScores(t, t0, nTest, acc, gen);
+        }
+      }
+    }
+  }
+
+  private StageFailedException failed(int t, int r, int f, StageFailedException e) {
+    return new StageFailedException(
+        "subject "
+            + name
+            + ", time index "
+            + t
+            + ", repeat "
+            + r
+            + ", fold "
+            + f
+            + ": "
+            + e.getMessage(),
+        e);
+  }
+
+  /** Adds fold scores of the classifier trained at {@code t}: at {@code t}, or at every time. */
+  private void addScores(int t, int t0, int nTest, double[] acc, double[] gen) {
+    if (gen == null) {
+      acc[t - t0] += score(t, nTest, channels);
+    } else {
+      int off = (t - t0) * times;
+      for (int u = 0; u < times; u++) {
+        gen[off + u] += score(u, nTest, channels);
       }
     }
   }
@@ -337,17 +368,20 @@ final class SubjectDecoder {
   }
 
   /**
-   * Folds the training standardisation into the classifier's weights ({@code weff}, {@code beff}).
+   * Folds the training standardisation ({@code mean}, {@code scale}) into the weights of {@code c}:
+   * {@code weff_kj = w_kj / s_j}, {@code beff_k = b_k - sum_j weff_kj m_j}.
    */
-  private void foldScaling(int p) {
-    double[] w = clf.coef();
-    double[] b = clf.intercept();
-    for (int k = 0; k < clf.rows(); k++) {
+  private void foldScaling(LinearClassifier c, double[] mean, double[] scale) {
+    int p = channels;
+    double[] w = c.coef();
+    double[] b = c.intercept();
+    scoreRows = c.rows();
+    for (int k = 0; k < scoreRows; k++) {
       double bias = b[k];
       for (int j = 0; j < p; j++) {
-        double v = w[k * p + j] / scaler.scale[j];
+        double v = w[k * p + j] / scale[j];
         weff[k * p + j] = v;
-        bias -= v * scaler.mean[j];
+        bias -= v * mean[j];
       }
       beff[k] = bias;
     }
@@ -356,7 +390,7 @@ final class SubjectDecoder {
   /** Fraction of the test groups at time {@code u} that the folded classifier gets right. */
   private double score(int u, int nTest, int p) {
     int correct = 0;
-    int rows = clf.rows();
+    int rows = scoreRows;
     boolean single = settings.pseudoTrials() == 1;
     for (int g = 0; g < nTest; g++) {
       int predicted;

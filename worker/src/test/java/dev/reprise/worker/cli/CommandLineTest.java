@@ -152,6 +152,7 @@ class CommandLineTest {
         write(
             "bad.yaml",
             """
+        apiVersion: reprise.dev/v1alpha1
         metadata: {name: bad}
         spec:
           stages:

@@ -99,4 +99,73 @@ class S3CommandLineIT {
       assertTrue(r.err().contains("AWS_ACCESS_KEY_ID"), r.err());
     }
   }
+
+  static final String SLOW =
+      """
+      apiVersion: reprise.dev/v1alpha1
+      kind: Pipeline
+      metadata: {name: slow}
+      spec:
+        stages:
+          - name: slow
+            command: [sh, -c, 'sleep SECONDS; echo done > "$REPRISE_OUTPUTS/done.txt"']
+      """;
+
+  @Test
+  void aMissingBucketSaysHowToCreateItAndCreateBucketDoes() throws Exception {
+    Path f = Files.writeString(tmp.resolve("p.yaml"), SLOW.replace("SECONDS", "0"));
+    String store = "s3://fresh-" + Long.toHexString(System.nanoTime()) + "/runs";
+    TestingCli.Result missing = TestingCli.run(withS3("run", f.toString(), "--store", store));
+    assertEquals(2, missing.exitCode(), missing.err());
+    assertTrue(missing.err().contains("--create-bucket"), missing.err());
+    assertTrue(!missing.err().contains("S3BlobStore"), "no internal API named: " + missing.err());
+    TestingCli.Result created =
+        TestingCli.run(withS3("run", f.toString(), "--store", store, "--create-bucket"));
+    assertEquals(0, created.exitCode(), created.err());
+  }
+
+  @Test
+  void sigtermReleasesTheRunsLeasesSoTheNextRunStartsAtOnce() throws Exception {
+    Path f = Files.writeString(tmp.resolve("p.yaml"), SLOW.replace("SECONDS", "60"));
+    String store = "s3://reprise/" + tmp.getFileName();
+    Path log = tmp.resolve("first.log");
+    Process first =
+        TestingCli.spawn(log, java.util.List.of(), withS3("run", f.toString(), "--store", store));
+    try (var blobs = dev.reprise.core.store.Stores.open(store, s3.settings())) {
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (blobs.list("locks/").isEmpty()) {
+        assertTrue(first.isAlive(), Files.readString(log));
+        assertTrue(
+            System.currentTimeMillis() < deadline, "no lease taken: " + Files.readString(log));
+        Thread.sleep(20);
+      }
+      String lock = blobs.list("locks/").get(0).name();
+      assertTrue(
+          blobs.lockHolder(lock).orElseThrow().contains("local time"), "who holds it, until when");
+
+      first.destroy(); // SIGTERM, as Ctrl-C's SIGINT: shutdown hooks run
+      assertTrue(first.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "the run ended");
+      assertEquals(java.util.List.of(), blobs.list("locks/"), "no lease left behind");
+
+      Path second = tmp.resolve("second.log");
+      long started = System.nanoTime();
+      Process next =
+          TestingCli.spawn(
+              second, java.util.List.of(), withS3("run", f.toString(), "--store", store));
+      try {
+        while (blobs.list("locks/").isEmpty()) {
+          assertTrue(next.isAlive(), Files.readString(second));
+          Thread.sleep(20);
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        assertTrue(
+            seconds < 10,
+            "the next run took the lease after " + seconds + " s (JVM start included)");
+        assertTrue(!Files.readString(second).contains("waiting for it"), Files.readString(second));
+      } finally {
+        next.destroy();
+        next.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    }
+  }
 }

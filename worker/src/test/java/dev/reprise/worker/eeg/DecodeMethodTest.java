@@ -196,7 +196,11 @@ class DecodeMethodTest {
     assertEquals(List.of("lda", "svm"), spec.param("classifier").allowed());
     assertEquals(2.0, spec.param("folds").minValue());
     assertEquals(100.0, spec.param("folds").maxValue());
-    assertTrue(spec.helpers().contains(Lda.class) && spec.helpers().contains(LinearSvm.class));
+    var covered = dev.reprise.core.key.CodeDigest.classes(DecodeMethod.class).keySet();
+    assertTrue(
+        covered.contains("dev/reprise/worker/eeg/Lda")
+            && covered.contains("dev/reprise/worker/eeg/LinearSvm"),
+        "the code digest reaches the classifiers: " + covered);
     assertEquals(100L, new PermuteMethod().spec().param("permutations").defaultValue());
   }
 

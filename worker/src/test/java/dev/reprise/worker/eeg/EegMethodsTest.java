@@ -25,7 +25,11 @@ class EegMethodsTest {
         assertFalse(p.doc().isBlank(), name + "." + p.name() + " has no doc");
       }
     }
-    assertTrue(registry.get("eeg.stats").spec().helpers().contains(ClusterTest.class));
-    assertTrue(registry.get("eeg.preprocess").spec().helpers().contains(Decimator.class));
+    assertTrue(
+        dev.reprise.core.key.CodeDigest.classes(registry.get("eeg.stats").getClass())
+            .containsKey("dev/reprise/worker/eeg/ClusterTest"));
+    assertTrue(
+        dev.reprise.core.key.CodeDigest.classes(registry.get("eeg.preprocess").getClass())
+            .containsKey("dev/reprise/worker/eeg/Decimator"));
   }
 }
