@@ -1,5 +1,6 @@
 package dev.reprise.core.gc;
 
+import dev.reprise.core.RepriseException;
 import dev.reprise.core.store.BlobInfo;
 import dev.reprise.core.store.BlobStore;
 import dev.reprise.core.store.JsonCodec;
@@ -7,10 +8,10 @@ import dev.reprise.core.store.Location;
 import dev.reprise.core.store.RunClaim;
 import dev.reprise.core.store.RunRecord;
 import dev.reprise.core.store.Task;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,15 +19,24 @@ import java.util.Set;
 
 /**
  * Carries out a {@link GcPlan} without taking anything a run needs. Keys go in batches; for each
- * batch: take each key's lock (a key being computed is skipped), delete the stage manifests, then
- * read the claims, pins and new run records again. A key that turned out needed gets its manifest
- * back untouched; the others lose their slice and prepare manifests, then their files. A run claims
- * a key before it reads the manifest, so either it saw no manifest (and waits for the lock, then
- * finds the restored manifest or computes the result anew) or gc saw its claim.
+ * batch gc announces the keys ({@link RunClaim#COLLECTING}), then reads the claims, pins and run
+ * records written since the scan, and keeps every key they name. The others are deleted under their
+ * lock (a key being computed is skipped): stage manifest first, then the slices' and prepare
+ * phase's manifests, then the files, so a half-deleted result reads as absent. A run claims a key
+ * before it reads the announcement, so either gc saw the claim or the run waits for gc.
  */
 public final class GarbageCollector {
   /** Keys handled per batch: each batch lists claims, pins and run records once more. */
   public static final int BATCH = 100;
+
+  /** Held while one gc collects a store. */
+  static final String GC_LOCK = "locks/gc";
+
+  /** How long an announcement of a batch counts if gc dies before it is done with it. */
+  static final Duration COLLECTING_TTL = Duration.ofMinutes(5);
+
+  private static final String OWNER =
+      System.getenv("HOSTNAME") + "/" + ProcessHandle.current().pid();
 
   /** What a pass did. */
   public record Outcome(
@@ -60,8 +70,30 @@ public final class GarbageCollector {
         .map(b -> JsonCodec.read(b, Task.class, "task.json of " + key).components());
   }
 
-  /** Deletes what the plan says may go, safely against runs in progress. */
+  /**
+   * Deletes what the plan says may go, safely against runs in progress. One gc at a time per store
+   * ({@code locks/gc}); another one fails with a message.
+   */
   public Outcome collect(StoreInventory inventory, GcPlan plan) {
+    BlobStore.Lock gcLock =
+        blobs
+            .tryLock(GC_LOCK)
+            .orElseThrow(
+                () ->
+                    new RepriseException(
+                        "another reprise gc is collecting " + blobs.uri() + "; try again later"));
+    try {
+      return collectLocked(inventory, plan);
+    } finally {
+      try {
+        blobs.delete(RunClaim.COLLECTING);
+      } finally {
+        gcLock.close();
+      }
+    }
+  }
+
+  private Outcome collectLocked(StoreInventory inventory, GcPlan plan) {
     Set<String> knownRuns = new HashSet<>();
     inventory.runs().values().forEach(l -> l.forEach(r -> knownRuns.add(r.blob())));
     List<GcPlan.Decision> doomed = plan.deleted();
@@ -72,47 +104,41 @@ public final class GarbageCollector {
     progress.start("deleting results", doomed.size());
     for (int from = 0; from < doomed.size(); from += BATCH) {
       List<GcPlan.Decision> batch = doomed.subList(from, Math.min(doomed.size(), from + BATCH));
-      Map<String, BlobStore.Lock> locks = new LinkedHashMap<>();
-      Map<String, byte[]> manifests = new LinkedHashMap<>();
-      try {
-        for (GcPlan.Decision d : batch) {
-          Optional<BlobStore.Lock> lock = blobs.tryLock("locks/" + d.key());
-          if (lock.isEmpty()) {
-            locked.add(d.key());
-            continue;
-          }
-          locks.put(d.key(), lock.get());
-          String manifest = Location.stage(d.key()).manifestName();
-          Optional<byte[]> bytes = blobs.read(manifest);
-          if (bytes.isPresent()) {
-            manifests.put(d.key(), bytes.get());
-            blobs.delete(manifest);
-          }
+      // Announce, then read what runs claim: a run that claims a key later sees the announcement.
+      blobs.write(
+          RunClaim.COLLECTING,
+          JsonCodec.write(
+              new RunClaim.Collecting(
+                  OWNER,
+                  System.currentTimeMillis() + COLLECTING_TTL.toMillis(),
+                  batch.stream().map(GcPlan.Decision::key).toList())));
+      Set<String> needed = neededNow(knownRuns);
+      for (GcPlan.Decision d : batch) {
+        if (needed.contains(d.key())) {
+          withdrawn.add(d.key());
+          continue;
         }
-        Set<String> needed = neededNow(knownRuns);
-        for (GcPlan.Decision d : batch) {
-          if (!locks.containsKey(d.key())) {
-            continue;
-          }
-          if (needed.contains(d.key())) {
-            byte[] m = manifests.get(d.key());
-            if (m != null) {
-              blobs.write(Location.stage(d.key()).manifestName(), m);
-            }
-            withdrawn.add(d.key());
-            continue;
-          }
+        Optional<BlobStore.Lock> lock = blobs.tryLock("locks/" + d.key());
+        if (lock.isEmpty()) {
+          locked.add(d.key());
+          continue;
+        }
+        try {
+          blobs.delete(Location.stage(d.key()).manifestName());
           deleteRest(inventory.results().get(d.key()));
-          blobs.delete(RunClaim.usedName(d.key()));
-          deleted.add(d);
-          freed += d.bytes();
+          if (inventory.used().containsKey(d.key())) {
+            blobs.delete(RunClaim.usedName(d.key()));
+          }
+        } finally {
+          lock.get().close();
         }
-      } finally {
-        locks.values().forEach(BlobStore.Lock::close);
+        deleted.add(d);
+        freed += d.bytes();
       }
       progress.step(Math.min(doomed.size(), from + BATCH));
     }
     progress.end();
+    blobs.delete(RunClaim.COLLECTING);
     for (GcPlan.RunToDelete r : plan.runs()) {
       blobs.delete(r.blob());
       freed += r.bytes();

@@ -9,7 +9,7 @@ import java.util.List;
  * @param results one decision per key in the store
  * @param runs run records to delete (blob names)
  * @param files shipped files to delete (sha256)
- * @param used last-use records to delete (keys whose result is gone)
+ * @param used last-use records of keys that have no result left (older than the grace period)
  * @param claims claims of runs that died (blob names)
  * @param bytesBefore every blob in the store
  * @param maxBytes the size limit, or null

@@ -232,12 +232,12 @@ public final class Retention {
 
     List<String> used = new ArrayList<>();
     for (Map.Entry<String, BlobInfo> u : inv.used().entrySet()) {
-      boolean resultGoes = inv.results().containsKey(u.getKey()) && !keptKeys.contains(u.getKey());
+      // Those of results that go are deleted with them (GarbageCollector), not here.
       boolean stale =
           !inv.results().containsKey(u.getKey())
               && !held.containsKey(u.getKey())
               && u.getValue().modified() <= graceEnd;
-      if (resultGoes || stale) {
+      if (stale) {
         used.add(u.getKey());
       }
     }

@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -139,29 +140,59 @@ public final class StoreInventory {
         results, runs, used, files, claims, claimBlobs, readPins(blobs, pinBlobs), other);
   }
 
+  /** Readers of run records at once: on S3 each is one GET, so they are read side by side. */
+  private static final int READERS = 8;
+
   static Map<String, List<Run>> readRuns(
       BlobStore blobs, List<BlobInfo> runBlobs, Progress progress) {
-    Map<String, List<Run>> runs = new TreeMap<>();
     progress.start("reading run records", runBlobs.size());
-    int done = 0;
-    for (BlobInfo b : runBlobs) {
-      String rest = b.name().substring("runs/".length());
-      int slash = rest.lastIndexOf('/');
-      if (slash > 0) {
-        String pipeline = rest.substring(0, slash);
-        blobs
-            .read(b.name())
-            .ifPresent(
-                d ->
-                    runs.computeIfAbsent(pipeline, p -> new ArrayList<>())
-                        .add(new Run(b.name(), b, JsonCodec.read(d, RunRecord.class, b.name()))));
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(
+            Math.max(1, Math.min(READERS, runBlobs.size())));
+    List<java.util.concurrent.Future<Optional<Run>>> reads = new ArrayList<>();
+    try {
+      for (BlobInfo b : runBlobs) {
+        reads.add(
+            pool.submit(
+                () ->
+                    blobs
+                        .read(b.name())
+                        .map(
+                            d ->
+                                new Run(
+                                    b.name(), b, JsonCodec.read(d, RunRecord.class, b.name())))));
       }
-      progress.step(++done);
+      Map<String, List<Run>> runs = new TreeMap<>();
+      int done = 0;
+      for (int i = 0; i < reads.size(); i++) {
+        String rest = runBlobs.get(i).name().substring("runs/".length());
+        int slash = rest.lastIndexOf('/');
+        Optional<Run> run = join(reads.get(i));
+        if (slash > 0 && run.isPresent()) {
+          runs.computeIfAbsent(rest.substring(0, slash), p -> new ArrayList<>()).add(run.get());
+        }
+        progress.step(++done);
+      }
+      progress.end();
+      runs.values()
+          .forEach(l -> l.sort((a, c) -> a.record().started().compareTo(c.record().started())));
+      return runs;
+    } finally {
+      pool.shutdownNow();
     }
-    progress.end();
-    runs.values()
-        .forEach(l -> l.sort((a, c) -> a.record().started().compareTo(c.record().started())));
-    return runs;
+  }
+
+  private static <T> T join(java.util.concurrent.Future<T> f) {
+    try {
+      return f.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r
+          ? r
+          : new StoreException("cannot read a run record: " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException("interrupted while reading run records", e);
+    }
   }
 
   /** Claim blob name to its record; a claim deleted since the listing belongs to a finished run. */

@@ -17,10 +17,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The keys a run in progress uses, kept as a lease in {@code claims/<id>.json} that {@code reprise
- * gc} honours: a claimed key is never collected. A run claims a key <em>before</em> it reads the
- * key's manifest, and gc reads the claims <em>after</em> it deleted a manifest (restoring it if the
- * key turned out claimed), so one of the two always sees the other. On close the run's keys get
- * their last-use records ({@code used/<key>}, written together), then the claim goes.
+ * gc} honours: a claimed key is never collected. A run claims a key, then reads gc's announcement
+ * of what it is deleting ({@link #COLLECTING}), then the key's manifest; gc announces, then reads
+ * the claims, then deletes. So either gc sees the claim and keeps the key, or the run sees the
+ * announcement and waits for gc to pass the key. On close the run's keys get their last-use records
+ * ({@code used/<key>}, written together), then the claim goes.
  */
 public final class RunClaim implements AutoCloseable {
   public static final String CLAIMS = "claims/";
@@ -81,6 +82,17 @@ public final class RunClaim implements AutoCloseable {
     return new RunClaim(blobs, pipeline, ttl);
   }
 
+  /**
+   * Where {@code reprise gc} announces the keys it is about to delete, before it reads the claims.
+   * A run that claimed one of them waits until gc has passed it, then finds it deleted or kept.
+   */
+  public static final String COLLECTING = "gc/collecting.json";
+
+  private static final long COLLECTING_POLL_MILLIS = 50;
+
+  /** The keys gc is deleting now, until {@code expires} (a gc that died leaves it behind). */
+  public record Collecting(String owner, long expires, List<String> keys) {}
+
   /** The blob that records when {@code key} was last used. */
   public static String usedName(String key) {
     return USED + key;
@@ -90,10 +102,14 @@ public final class RunClaim implements AutoCloseable {
    * Claims {@code key} for the rest of the run; returns once the claim is in the store. Call it
    * before reading the key's manifest.
    */
-  public synchronized void claim(String key) {
-    if (!closed && keys.add(key)) {
+  public void claim(String key) {
+    synchronized (this) {
+      if (closed || !keys.add(key)) {
+        return;
+      }
       tryWrite();
     }
+    awaitNotCollected(key);
   }
 
   /**
@@ -109,8 +125,46 @@ public final class RunClaim implements AutoCloseable {
     try {
       write();
     } catch (StoreException e) {
-      if (problem == null) {
-        problem = e.getMessage();
+      noteProblem(e);
+    }
+  }
+
+  private synchronized void noteProblem(StoreException e) {
+    if (problem == null) {
+      problem = e.getMessage();
+    }
+  }
+
+  /**
+   * Returns once no gc is deleting {@code key}: gc announced it before reading the claims, so if
+   * our claim came too late for gc to see, we see the announcement, and wait for gc to finish.
+   */
+  private void awaitNotCollected(String key) {
+    while (true) {
+      Optional<byte[]> data;
+      try {
+        data = blobs.read(COLLECTING);
+      } catch (StoreException e) {
+        noteProblem(e); // best-effort, as the claim itself
+        return;
+      }
+      if (data.isEmpty()) {
+        return;
+      }
+      Collecting c;
+      try {
+        c = JsonCodec.MAPPER.readValue(data.get(), Collecting.class);
+      } catch (java.io.IOException e) {
+        return; // gc writes it whole; an unreadable one is not gc's
+      }
+      if (c.keys() == null || c.expires() < System.currentTimeMillis() || !c.keys().contains(key)) {
+        return;
+      }
+      try {
+        Thread.sleep(COLLECTING_POLL_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StoreException("interrupted while gc was collecting " + key, e);
       }
     }
   }

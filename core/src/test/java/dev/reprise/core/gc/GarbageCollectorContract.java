@@ -76,20 +76,16 @@ abstract class GarbageCollectorContract {
   }
 
   /**
-   * Reads the sum the run's last stage committed, through the store's verified reads. gc deletes a
-   * manifest before it reads the claims and run records again, and puts it back when the key turned
-   * out needed: for that moment the result reads as absent (a run would recompute it), so the
-   * manifest is awaited for a little while. Lost is what does not come back.
+   * Reads the sum the run's last stage committed, through the store's verified reads, at once: gc
+   * announces a batch before it reads the claims and deletes only what nobody named, so a result a
+   * run just reused or computed never reads as absent, not even for a moment.
    */
   static long committedSum(ArtifactStore store, RunSummary s) throws Exception {
     StageOutcome sum = TestingEngine.stage(s, "sum");
-    java.util.Optional<Manifest> read = store.manifest(Location.stage(sum.key()));
-    for (long deadline = System.nanoTime() + 5_000_000_000L;
-        read.isEmpty() && System.nanoTime() < deadline; ) {
-      Thread.sleep(5);
-      read = store.manifest(Location.stage(sum.key()));
-    }
-    Manifest m = read.orElseThrow(() -> new AssertionError("result " + sum.key() + " is gone"));
+    Manifest m =
+        store
+            .manifest(Location.stage(sum.key()))
+            .orElseThrow(() -> new AssertionError("result " + sum.key() + " is gone"));
     Path file = store.open(Location.stage(sum.key()), m, "sum").path("sum.txt");
     return Long.parseLong(Files.readString(file).trim());
   }

@@ -1,11 +1,13 @@
 package dev.reprise.worker.cli;
 
+import dev.reprise.core.InvalidInputException;
 import dev.reprise.core.gc.GarbageCollector;
 import dev.reprise.core.gc.GcPlan;
 import dev.reprise.core.gc.RetentionPolicy;
 import dev.reprise.core.gc.StoreInventory;
 import dev.reprise.core.store.BlobStore;
 import dev.reprise.core.store.JsonCodec;
+import dev.reprise.core.store.Stores;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -84,7 +86,7 @@ final class GcCommand implements Callable<Integer> {
             Set.copyOf(keepPipelines),
             maxSize == null ? null : RetentionPolicy.parseSize(maxSize, "--max-size"),
             RetentionPolicy.parseDuration(grace, "--grace"));
-    try (BlobStore blobs = storeOptions.openBlobs(null)) {
+    try (BlobStore blobs = openExisting(storeOptions)) {
       ProgressBar progress = new ProgressBar(System.err, !quiet);
       GarbageCollector gc = new GarbageCollector(blobs, progress);
       StoreInventory inventory = StoreInventory.scan(blobs, progress);
@@ -97,6 +99,19 @@ final class GcCommand implements Callable<Integer> {
       }
       return 0;
     }
+  }
+
+  /**
+   * The store to look at or clean; a folder that does not exist is a mistake (a typo would
+   * otherwise show an empty store), not a new store.
+   */
+  static BlobStore openExisting(StoreOptions options) {
+    String uri = Stores.normalise(options.uri(null));
+    if (uri.startsWith("file:") && !Files.isDirectory(Path.of(uri.substring("file:".length())))) {
+      throw new InvalidInputException(
+          "--store: there is no store at " + uri.substring("file:".length()));
+    }
+    return options.openBlobs(null);
   }
 
   private void print(

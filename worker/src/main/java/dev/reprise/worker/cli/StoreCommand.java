@@ -83,7 +83,7 @@ final class StoreCommand implements Runnable {
       if (!List.of("pipeline", "stage", "method").contains(by)) {
         throw new InvalidInputException("--by: '" + by + "' is not one of pipeline, stage, method");
       }
-      try (BlobStore blobs = storeOptions.openBlobs(null)) {
+      try (BlobStore blobs = GcCommand.openExisting(storeOptions)) {
         StoreInventory inv = StoreInventory.scan(blobs, new ProgressBar(System.err, true));
         Map<String, Set<List<String>>> owners = owners(inv);
         ArtifactStore artifacts = new ArtifactStore(blobs, null);
@@ -151,7 +151,7 @@ final class StoreCommand implements Runnable {
 
     @Override
     public Integer call() {
-      try (BlobStore blobs = storeOptions.openBlobs(null)) {
+      try (BlobStore blobs = GcCommand.openExisting(storeOptions)) {
         StoreInventory inv = StoreInventory.scan(blobs, new ProgressBar(System.err, true));
         if (pipeline != null && !inv.runs().containsKey(pipeline)) {
           throw new InvalidInputException(

@@ -104,6 +104,10 @@ class GcCommandTest {
     TestingCli.Result last = TestingCli.run("gc", "--store", store(), "--keep-last", "-1");
     assertEquals(2, last.exitCode());
     assertTrue(last.err().contains("--keep-last must be 0 or more"), last.err());
+    TestingCli.Result typo = TestingCli.run("gc", "--store", tmp.resolve("stroe").toString());
+    assertEquals(2, typo.exitCode());
+    assertTrue(typo.err().contains("--store: there is no store at"), typo.err());
+    assertTrue(!Files.exists(tmp.resolve("stroe")), "gc must not create a store");
     TestingCli.Result by = TestingCli.run("store", "du", "--store", store(), "--by", "colour");
     assertEquals(2, by.exitCode());
     assertTrue(by.err().contains("--by: 'colour'"), by.err());
