@@ -359,13 +359,7 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
             .map(c -> c.getReason() + (c.getMessage() == null ? "" : ": " + c.getMessage()))
             .findFirst()
             .orElse("the Job failed");
-    List<Pod> pods =
-        client
-            .pods()
-            .inNamespace(job.getMetadata().getNamespace())
-            .withLabel("batch.kubernetes.io/job-name", job.getMetadata().getName())
-            .list()
-            .getItems();
+    List<Pod> pods = podsOf(client, job);
     return pods.stream()
         .filter(p -> "Failed".equals(p.getStatus() == null ? null : p.getStatus().getPhase()))
         .max(
@@ -385,6 +379,16 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
         .orElse(why);
   }
 
+  /** The pods the Job controller made for {@code job}. */
+  private static List<Pod> podsOf(KubernetesClient client, Job job) {
+    return client
+        .pods()
+        .inNamespace(job.getMetadata().getNamespace())
+        .withLabel("batch.kubernetes.io/job-name", job.getMetadata().getName())
+        .list()
+        .getItems();
+  }
+
   /** Container waiting reasons that do not resolve without the user: shown on the stage. */
   static final Set<String> STUCK_REASONS =
       Set.of(
@@ -400,13 +404,7 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
    * that fits no node. Null when its pods are starting or running normally.
    */
   static String waitingDetail(KubernetesClient client, Job job) {
-    List<Pod> pods =
-        client
-            .pods()
-            .inNamespace(job.getMetadata().getNamespace())
-            .withLabel("batch.kubernetes.io/job-name", job.getMetadata().getName())
-            .list()
-            .getItems();
+    List<Pod> pods = podsOf(client, job);
     for (Pod pod : pods) {
       if (pod.getStatus() == null) {
         continue;

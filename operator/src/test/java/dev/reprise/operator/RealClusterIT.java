@@ -10,8 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reprise.core.method.Phase;
-import dev.reprise.core.store.S3Settings;
-import dev.reprise.core.store.Stores;
 import dev.reprise.operator.crd.Pipeline;
 import dev.reprise.operator.crd.StageStatus;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -23,7 +21,6 @@ import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuild
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -411,15 +408,6 @@ class RealClusterIT {
   }
 
   private String output(String key, String file) throws Exception {
-    S3Settings s3 =
-        new S3Settings(
-            cluster.env.get("REPRISE_S3_ENDPOINT"),
-            cluster.env.get("AWS_ACCESS_KEY_ID"),
-            cluster.env.get("AWS_SECRET_ACCESS_KEY"),
-            S3Settings.DEFAULT_REGION);
-    try (var blobs = Stores.open(cluster.env.get("REPRISE_STORE"), s3)) {
-      return new String(
-          blobs.read("stages/" + key + "/outputs/" + file).orElseThrow(), StandardCharsets.UTF_8);
-    }
+    return cluster.output(key, file);
   }
 }

@@ -250,6 +250,21 @@ final class TestingControlPlane implements AutoCloseable {
     }
   }
 
+  /** A committed output file of {@code key}, read from the cluster's store. */
+  String output(String key, String file) throws Exception {
+    dev.reprise.core.store.S3Settings s3 =
+        new dev.reprise.core.store.S3Settings(
+            env.get("REPRISE_S3_ENDPOINT"),
+            env.get("AWS_ACCESS_KEY_ID"),
+            env.get("AWS_SECRET_ACCESS_KEY"),
+            dev.reprise.core.store.S3Settings.DEFAULT_REGION);
+    try (var blobs = dev.reprise.core.store.Stores.open(env.get("REPRISE_STORE"), s3)) {
+      return new String(
+          blobs.read("stages/" + key + "/outputs/" + file).orElseThrow(),
+          java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
   /** kubectl (the one cluster.sh put on the PATH) against this cluster; its output. */
   String kubectl(String... args) {
     return tool("kubectl", args);
