@@ -18,11 +18,12 @@ public final class ShippedFiles {
   /** Ships every file of {@code stage} that the store lacks, from next to the document. */
   public static void ship(ArtifactStore store, Pipeline pipeline, Stage stage) {
     for (Map.Entry<String, String> f : stage.command().files().entrySet()) {
-      if (store.hasFile(f.getValue())) {
+      Path local = pipeline.baseDir() == null ? null : pipeline.baseDir().resolve(f.getKey());
+      if (local != null && Files.isRegularFile(local)) {
+        store.shipFile(local, f.getValue()); // uploads only what the store lacks
         continue;
       }
-      Path local = pipeline.baseDir() == null ? null : pipeline.baseDir().resolve(f.getKey());
-      if (local == null || !Files.isRegularFile(local)) {
+      if (!store.hasFile(f.getValue())) {
         throw new InvalidInputException(
             pipeline.fileName()
                 + ": stage '"
@@ -35,7 +36,6 @@ public final class ShippedFiles {
                 + store.uri()
                 + " nor next to the document");
       }
-      store.shipFile(local, f.getValue());
     }
   }
 }

@@ -56,19 +56,9 @@ public final class ArtifactStore implements AutoCloseable {
 
   /** The manifest of a committed unit, or empty if it is not (or not readably) committed. */
   public Optional<Manifest> manifest(Location loc) {
-    Optional<byte[]> data = blobs.read(loc.manifestName());
-    if (data.isEmpty()) {
-      return Optional.empty();
-    }
-    try {
-      Manifest m = JsonCodec.MAPPER.readValue(data.get(), Manifest.class);
-      if (m.outputs() == null || m.digest() == null || !loc.key().equals(m.key())) {
-        return Optional.empty();
-      }
-      return Optional.of(m);
-    } catch (IOException e) {
-      return Optional.empty(); // an unreadable marker commits nothing: the unit is recomputed
-    }
+    // An unreadable marker commits nothing: the unit is recomputed.
+    Committed read = readManifest(loc);
+    return read.damaged() ? Optional.empty() : Optional.ofNullable(read.manifest());
   }
 
   /**
@@ -93,6 +83,21 @@ public final class ArtifactStore implements AutoCloseable {
 
   /** The verdict on one unit: see {@link Committed}. */
   public Committed committed(Location loc) {
+    Committed read = readManifest(loc);
+    if (read.manifest() == null) {
+      return read;
+    }
+    List<String> problems;
+    try {
+      problems = verify(loc, read.manifest());
+    } catch (StoreException | java.io.UncheckedIOException e) {
+      problems = List.of(e.getMessage());
+    }
+    return problems.isEmpty() ? read : new Committed(read.manifest(), String.join("; ", problems));
+  }
+
+  /** The unit's manifest, unverified: absent, read, or why it cannot be used. */
+  private Committed readManifest(Location loc) {
     Optional<byte[]> data = blobs.read(loc.manifestName());
     if (data.isEmpty()) {
       return Committed.ABSENT;
@@ -106,15 +111,7 @@ public final class ArtifactStore implements AutoCloseable {
     if (m.outputs() == null || m.digest() == null || !loc.key().equals(m.key())) {
       return new Committed(null, "its manifest.json is incomplete or names another key");
     }
-    List<String> problems;
-    try {
-      problems = verify(loc, m);
-    } catch (StoreException | java.io.UncheckedIOException e) {
-      problems = List.of(e.getMessage());
-    }
-    return problems.isEmpty()
-        ? new Committed(m, null)
-        : new Committed(m, String.join("; ", problems));
+    return new Committed(m, null);
   }
 
   /**
@@ -339,20 +336,15 @@ public final class ArtifactStore implements AutoCloseable {
   /** Copies a shipped file out of the store into {@code target}, checking its content. */
   public void fetchFile(String sha256, Path target) {
     String blob = fileBlob(sha256);
+    if (!hasFile(sha256)) {
+      throw new StoreException("shipped file " + sha256.substring(0, 12) + " is not in " + uri());
+    }
     try {
       Files.createDirectories(target.getParent());
       Optional<Path> local = blobs.localFile(blob);
       if (local.isPresent()) {
-        if (!Files.isRegularFile(local.get())) {
-          throw new StoreException(
-              "shipped file " + sha256.substring(0, 12) + " is not in " + uri());
-        }
         Files.copy(local.get(), target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       } else {
-        if (!hasFile(sha256)) {
-          throw new StoreException(
-              "shipped file " + sha256.substring(0, 12) + " is not in " + uri());
-        }
         blobs.download(blob, target);
       }
       if (!Sha256.hex(target).equals(sha256)) {
