@@ -2,6 +2,7 @@ package dev.reprise.operator;
 
 import dev.reprise.worker.cli.Reprise;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -309,6 +310,24 @@ final class TestingCluster implements AutoCloseable {
       }
       podRuns.add(new PodRun(name, index, attempt, exit));
       String message = exit == 0 ? null : lastLines(log.toString());
+      podStatus(
+          podName,
+          exit == 0 ? "Succeeded" : "Failed",
+          new ContainerStatusBuilder()
+              .withName(c.getName())
+              .withNewState()
+              .withNewTerminated()
+              .withExitCode(exit)
+              .withReason(exit == 0 ? "Completed" : "Error")
+              .withMessage(message)
+              .endTerminated()
+              .endState()
+              .build());
+      return exit;
+    }
+
+    /** Writes a pod's phase and its one container status, as the kubelet reports them. */
+    private void podStatus(String podName, String phase, ContainerStatus container) {
       client
           .pods()
           .inNamespace(ns)
@@ -317,21 +336,10 @@ final class TestingCluster implements AutoCloseable {
               p ->
                   new PodBuilder(p)
                       .editStatus()
-                      .withPhase(exit == 0 ? "Succeeded" : "Failed")
-                      .withContainerStatuses(
-                          new ContainerStatusBuilder()
-                              .withName(c.getName())
-                              .withNewState()
-                              .withNewTerminated()
-                              .withExitCode(exit)
-                              .withReason(exit == 0 ? "Completed" : "Error")
-                              .withMessage(message)
-                              .endTerminated()
-                              .endState()
-                              .build())
+                      .withPhase(phase)
+                      .withContainerStatuses(container)
                       .endStatus()
                       .build());
-      return exit;
     }
 
     /** The worker image's {@code reprise}, run in this JVM. */
@@ -411,28 +419,19 @@ final class TestingCluster implements AutoCloseable {
 
     /** The pod stays Pending with the kubelet's pull back-off; the Job shows it active. */
     private int waitForever(String podName, Container k) {
-      client
-          .pods()
-          .inNamespace(ns)
-          .withName(podName)
-          .editStatus(
-              p ->
-                  new PodBuilder(p)
-                      .editStatus()
-                      .withPhase("Pending")
-                      .withContainerStatuses(
-                          new ContainerStatusBuilder()
-                              .withName(k.getName())
-                              .withImage(k.getImage())
-                              .withNewState()
-                              .withNewWaiting()
-                              .withReason("ImagePullBackOff")
-                              .withMessage("Back-off pulling image \"" + k.getImage() + "\"")
-                              .endWaiting()
-                              .endState()
-                              .build())
-                      .endStatus()
-                      .build());
+      podStatus(
+          podName,
+          "Pending",
+          new ContainerStatusBuilder()
+              .withName(k.getName())
+              .withImage(k.getImage())
+              .withNewState()
+              .withNewWaiting()
+              .withReason("ImagePullBackOff")
+              .withMessage("Back-off pulling image \"" + k.getImage() + "\"")
+              .endWaiting()
+              .endState()
+              .build());
       status(j -> j.getStatus().setActive(1));
       try {
         new java.util.concurrent.CountDownLatch(1).await();
