@@ -284,6 +284,7 @@ for name, data in json.load(sys.stdin).get("binaryData", {}).items():
     QUARKUS_KUBERNETES_CLIENT_CA_CERT_FILE="$dev/pki/ca.crt" \
     KUBERNETES_AUTH_TRYKUBECONFIG=false KUBERNETES_AUTH_TRYSERVICEACCOUNT=false \
     QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT="$operator_port" REPRISE_METHODS_DIR="$methods" \
+    REPRISE_LEASE_NAMESPACE="$ns" REPRISE_POD_NAME=reprise-operator-host \
     java -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1 \
     -Djava.util.logging.manager=org.jboss.logmanager.LogManager -jar "$jar"
   await "the operator" 120 curl -fsS "http://127.0.0.1:$operator_port/q/health/ready"

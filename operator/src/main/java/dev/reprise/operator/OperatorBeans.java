@@ -2,6 +2,7 @@ package dev.reprise.operator;
 
 import dev.reprise.core.method.MethodRegistry;
 import dev.reprise.core.store.S3Settings;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -41,6 +42,14 @@ final class OperatorBeans {
           "REPRISE_WORKER_TOLERATIONS",
           "REPRISE_WORKER_PULL_SECRETS",
           "REPRISE_CREATE_BUCKET",
+          "REPRISE_STAGE_TIMEOUT",
+          "REPRISE_ALLOWED_STORES",
+          "REPRISE_WORKER_EPHEMERAL_STORAGE",
+          "REPRISE_WORKER_EPHEMERAL_STORAGE_LIMIT",
+          "REPRISE_WORKER_SCRATCH_SIZE",
+          "REPRISE_LEASE_NAME",
+          "REPRISE_LEASE_NAMESPACE",
+          "REPRISE_POD_NAME",
           S3Settings.ENDPOINT_VAR,
           S3Settings.ACCESS_KEY_VAR,
           S3Settings.SECRET_KEY_VAR,
@@ -103,6 +112,37 @@ final class OperatorBeans {
     MethodRegistry methods = MethodRegistry.discover(jars);
     LOG.info("methods: " + String.join(", ", methods.names()));
     return methods;
+  }
+
+  /**
+   * Leader election, active in the prod profile (Quarkus operator SDK's default): replicas compete
+   * for the Lease {@code reprise.lease-name} in {@code reprise.lease-namespace} (the chart sets
+   * both to the release's); only the holder reconciles. The identity is the pod's name plus a
+   * random suffix, so two processes on one host never share one.
+   */
+  @Produces
+  @Singleton
+  LeaderElectionConfiguration leaderElection(Config config) {
+    String name =
+        config.getOptionalValue("reprise.lease-name", String.class).orElse("reprise-operator");
+    String namespace =
+        config.getOptionalValue("reprise.lease-namespace", String.class).orElse(null);
+    String identity =
+        config.getOptionalValue("reprise.pod-name", String.class).orElse("reprise-operator")
+            + "-"
+            + java.util.UUID.randomUUID().toString().substring(0, 8);
+    LOG.infof(
+        "leader election: Lease %s in %s as %s",
+        name, namespace == null ? "the client's namespace" : namespace, identity);
+    return new LeaderElectionConfiguration(
+        name,
+        namespace,
+        LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+        LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+        LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+        identity,
+        null,
+        true);
   }
 
   @Produces

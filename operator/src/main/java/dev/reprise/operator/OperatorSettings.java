@@ -1,8 +1,12 @@
 package dev.reprise.operator;
 
 import dev.reprise.core.InvalidInputException;
+import dev.reprise.core.pipeline.PipelineParser;
 import dev.reprise.core.store.S3Settings;
+import dev.reprise.core.store.Stores;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,6 +26,9 @@ import java.util.Map;
  * @param pods what every pod gets unless its stage says otherwise, and where pods may run
  * @param createBucket create the default store's bucket if it is missing (for a bundled MinIO);
  *     otherwise a missing bucket is an error
+ * @param stageTimeout how long a stage's Job may run when the stage sets no {@code timeout}
+ * @param allowedStores prefixes a Pipeline's {@code spec.store} may start with (at a path
+ *     boundary); the default store is always allowed
  */
 public record OperatorSettings(
     String image,
@@ -32,7 +39,70 @@ public record OperatorSettings(
     Duration ttlAfterFinished,
     Duration recheck,
     WorkerPods pods,
-    boolean createBucket) {
+    boolean createBucket,
+    Duration stageTimeout,
+    List<String> allowedStores) {
+
+  public OperatorSettings {
+    allowedStores = List.copyOf(allowedStores);
+  }
+
+  /** With a day's timeout, and no store but the default one allowed. */
+  public OperatorSettings(
+      String image,
+      String defaultStore,
+      S3Settings s3,
+      String credentialsSecret,
+      int retriesPerSlice,
+      Duration ttlAfterFinished,
+      Duration recheck,
+      WorkerPods pods,
+      boolean createBucket) {
+    this(
+        image,
+        defaultStore,
+        s3,
+        credentialsSecret,
+        retriesPerSlice,
+        ttlAfterFinished,
+        recheck,
+        pods,
+        createBucket,
+        DEFAULT_TIMEOUT,
+        List.of());
+  }
+
+  /** A stage's Jobs' deadline unless the stage or the chart says otherwise. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(24);
+
+  /**
+   * Why the operator will not open {@code store} for a Pipeline, or null if it may: the default
+   * store and stores under an allowed prefix only, so that creating a Pipeline does not let anyone
+   * write with the operator's credentials wherever they reach (a confused deputy).
+   */
+  public String refusedStore(String store) {
+    String uri = Stores.normalise(store);
+    if (uri.contains("/../") || uri.endsWith("/..")) {
+      return "store " + store + " is not allowed: it names a parent folder (..)";
+    }
+    if (uri.equals(Stores.normalise(defaultStore))) {
+      return null;
+    }
+    for (String prefix : allowedStores) {
+      String p = Stores.normalise(prefix);
+      if (uri.equals(p) || uri.startsWith(p.endsWith("/") ? p : p + "/")) {
+        return null;
+      }
+    }
+    return "store "
+        + store
+        + " is not allowed: the operator writes only to its own store ("
+        + defaultStore
+        + ")"
+        + (allowedStores.isEmpty() ? "" : " and under " + String.join(", ", allowedStores))
+        + ". Leave spec.store out, or ask the cluster's administrator to add it to the chart's"
+        + " allowedStores";
+  }
 
   /** Where the images look for users' method jars ({@code /opt/reprise/methods/*.jar}). */
   public static final String METHODS_DIR = "/opt/reprise/methods";
@@ -53,6 +123,23 @@ public record OperatorSettings(
         Duration.ofSeconds(Long.parseLong(env.getOrDefault("REPRISE_JOB_TTL_SECONDS", "3600"))),
         Duration.ofSeconds(Long.parseLong(env.getOrDefault("REPRISE_RECHECK_SECONDS", "60"))),
         WorkerPods.fromEnvironment(env),
-        Boolean.parseBoolean(env.getOrDefault("REPRISE_CREATE_BUCKET", "false")));
+        Boolean.parseBoolean(env.getOrDefault("REPRISE_CREATE_BUCKET", "false")),
+        timeout(env.get("REPRISE_STAGE_TIMEOUT")),
+        Arrays.stream(env.getOrDefault("REPRISE_ALLOWED_STORES", "").split(","))
+            .map(String::strip)
+            .filter(v -> !v.isEmpty())
+            .toList());
+  }
+
+  private static Duration timeout(String text) {
+    if (text == null || text.isBlank()) {
+      return DEFAULT_TIMEOUT;
+    }
+    Duration d = PipelineParser.parseDuration(text.strip());
+    if (d == null) {
+      throw new InvalidInputException(
+          "REPRISE_STAGE_TIMEOUT: expected a duration like 90s, 30m, 2h or 1h30m, got " + text);
+    }
+    return d;
   }
 }

@@ -6,15 +6,19 @@ import dev.reprise.operator.crd.StageStatus;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.jboss.logging.Logger;
 
 /** The events a status change deserves (decided purely), and their recording. */
 public final class PipelineEvents {
+  private static final Logger LOG = Logger.getLogger(PipelineEvents.class);
+
   /** One event to record on the pipeline. */
   public record Notice(String type, String reason, String message) {}
 
@@ -40,6 +44,11 @@ public final class PipelineEvents {
                 "Warning", "StageFailed", "stage '" + s.getName() + "' failed: " + s.getMessage()));
       }
     }
+    var stuck = PipelineProgress.condition(next, PipelineProgress.STUCK);
+    var wasStuck = PipelineProgress.condition(previous, PipelineProgress.STUCK);
+    if (stuck != null && (wasStuck == null || !stuck.getMessage().equals(wasStuck.getMessage()))) {
+      out.add(new Notice("Warning", "StageStuck", stuck.getMessage()));
+    }
     if (PipelineProgress.cannotPlan(next)
         && !(PipelineProgress.cannotPlan(previous)
             && next.getMessage().equals(previous.getMessage()))) {
@@ -59,7 +68,21 @@ public final class PipelineEvents {
     return out;
   }
 
+  /**
+   * Records the event, best-effort: an event the API server refuses (a quota on events, a namespace
+   * being deleted) is logged and never stops the reconcile.
+   */
   static void record(KubernetesClient client, Pipeline p, Notice n, Instant now) {
+    try {
+      create(client, p, n, now);
+    } catch (KubernetesClientException e) {
+      LOG.warnf(
+          "event %s on pipeline %s/%s not recorded: %s",
+          n.reason(), p.getMetadata().getNamespace(), p.getMetadata().getName(), e.getMessage());
+    }
+  }
+
+  private static void create(KubernetesClient client, Pipeline p, Notice n, Instant now) {
     Event e =
         new EventBuilder()
             .withNewMetadata()

@@ -33,6 +33,12 @@ public final class PipelineProgress {
   public static final String READY = "Ready";
   public static final String STALLED = "Stalled";
 
+  /** Condition: a running stage's pods cannot start (true only; absent otherwise). */
+  public static final String STUCK = "Stuck";
+
+  /** Reason of the {@value #STUCK} condition. */
+  public static final String PODS_STUCK = "PodsStuck";
+
   /** Reason of the conditions (and the event) while the operator cannot plan. */
   public static final String CANNOT_PLAN = "CannotPlan";
 
@@ -111,6 +117,7 @@ public final class PipelineProgress {
     List<StageStatus> stages = new ArrayList<>();
     Map<String, String> states = new HashMap<>();
     List<NextJob> toCreate = new ArrayList<>();
+    List<String> stuck = new ArrayList<>();
     int newlyReused = 0;
     int newlyRan = 0;
     double saved = 0;
@@ -169,7 +176,8 @@ public final class PipelineProgress {
                 preparedKeys,
                 failureDetail,
                 waitingDetail,
-                toCreate);
+                toCreate,
+                stuck);
         default -> throw new IllegalStateException("the planner does not return " + p.state());
       }
       s.setMessage(clip(s.getMessage()));
@@ -199,9 +207,12 @@ public final class PipelineProgress {
     status.setRan((int) stages.stream().filter(s -> SUCCEEDED.equals(s.getState())).count());
     status.setSavedSeconds(Math.round(saved * 1000) / 1000.0);
     List<StageStatus> failed = stages.stream().filter(s -> FAILED.equals(s.getState())).toList();
+    boolean running = stages.stream().anyMatch(s -> RUNNING.equals(s.getState()));
     String phase;
     if (!failed.isEmpty()) {
-      phase = FAILED;
+      // Stages already running go on (their results are reused by a retry); Failed, which is
+      // final, waits for them.
+      phase = running ? RUNNING : FAILED;
       status.setMessage(
           clip(
               failed.stream()
@@ -209,13 +220,19 @@ public final class PipelineProgress {
                   .collect(Collectors.joining("\n"))));
     } else if (done == stages.size()) {
       phase = SUCCEEDED;
-    } else if (stages.stream().anyMatch(s -> RUNNING.equals(s.getState()))) {
+    } else if (running) {
       phase = RUNNING;
     } else {
       phase = PENDING;
     }
     status.setPhase(phase);
-    status.setConditions(conditions(phase, summary(status), generation, previous, now));
+    List<PipelineCondition> conditions =
+        conditions(phase, summary(status), generation, previous, now);
+    if (!stuck.isEmpty()) {
+      conditions.add(
+          condition(STUCK, true, PODS_STUCK, String.join("\n", stuck), generation, previous, now));
+    }
+    status.setConditions(conditions);
     return new Result(status, toCreate, newlyReused, newlyRan, newlySaved);
   }
 
@@ -230,7 +247,8 @@ public final class PipelineProgress {
       Set<String> preparedKeys,
       Function<Job, String> failureDetail,
       Function<Job, String> waitingDetail,
-      List<NextJob> toCreate) {
+      List<NextJob> toCreate,
+      List<String> stuck) {
     s.setState(RUNNING);
     // Failed is final for this generation: its Jobs are deleted after their TTL (and may be
     // deleted by hand), and that must not start the stage again; a spec change does.
@@ -247,6 +265,8 @@ public final class PipelineProgress {
         if (failedBefore) {
           s.setState(FAILED);
           s.setMessage(prev.getMessage());
+          s.setJob(prev.getJob());
+          s.setJobUid(prev.getJobUid());
           return;
         }
         toCreate.add(new NextJob(p, phase));
@@ -261,6 +281,8 @@ public final class PipelineProgress {
       }
       if (hasCondition(job, "Failed")) {
         s.setState(FAILED);
+        s.setJob(job.getMetadata().getName());
+        s.setJobUid(job.getMetadata().getUid());
         s.setMessage(
             sameKey && FAILED.equals(prev.getState()) && prev.getMessage() != null
                 ? prev.getMessage()
@@ -268,7 +290,11 @@ public final class PipelineProgress {
         return;
       }
       if (!hasCondition(job, "Complete")) {
-        s.setMessage(waitingDetail.apply(job));
+        String why = waitingDetail.apply(job);
+        s.setMessage(why);
+        if (why != null) {
+          stuck.add("stage '" + p.stage().name() + "': " + why);
+        }
         return;
       }
     }
@@ -331,6 +357,32 @@ public final class PipelineProgress {
         condition(STALLED, true, CANNOT_PLAN, status.getMessage(), generation, previous, now));
     status.setConditions(conditions);
     return status;
+  }
+
+  /**
+   * True if the status is final for {@code generation}: Succeeded, Failed or Invalid, with nothing
+   * left running. Such a pipeline is not planned again (its store is not read, its stages' code not
+   * re-keyed) until its spec changes or a retry is asked for.
+   */
+  public static boolean isFinal(PipelineStatus s, long generation) {
+    return s != null
+        && s.getObservedGeneration() != null
+        && s.getObservedGeneration() == generation
+        && (SUCCEEDED.equals(s.getPhase())
+            || FAILED.equals(s.getPhase())
+            || INVALID.equals(s.getPhase()))
+        && !cannotPlan(s);
+  }
+
+  /** The condition of {@code type} in the status, or null. */
+  static PipelineCondition condition(PipelineStatus s, String type) {
+    if (s == null || s.getConditions() == null) {
+      return null;
+    }
+    return s.getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst()
+        .orElse(null);
   }
 
   /** True if the status says the operator could not plan. */

@@ -17,19 +17,28 @@ import dev.reprise.core.store.Manifest;
 import dev.reprise.core.store.Task;
 import dev.reprise.operator.crd.Pipeline;
 import dev.reprise.operator.crd.PipelineStatus;
+import dev.reprise.operator.crd.StageStatus;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import jakarta.inject.Inject;
 import java.io.UncheckedIOException;
@@ -46,7 +55,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
 
 /**
  * The one reconciler of {@link Pipeline}s. Every time, in this order: validate the document,
@@ -54,9 +63,45 @@ import java.util.stream.Collectors;
  * PipelineProgress}), create what is missing (task.json, then the Job), and write status only when
  * it changed.
  */
-@ControllerConfiguration(name = "pipeline")
+@ControllerConfiguration(
+    name = "pipeline",
+    generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = PipelineReconciler.SpecOrRetry.class))
 public final class PipelineReconciler implements Reconciler<Pipeline> {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Logger LOG = Logger.getLogger(PipelineReconciler.class);
+
+  /**
+   * Annotation: set it to a new value to retry a finished pipeline ({@code reprise retry NAME} does
+   * it).
+   */
+  public static final String RETRY_ANNOTATION = "reprise.dev/retry";
+
+  /** Condition reason of an error the reconcile could not get past (shown until it can). */
+  static final String RECONCILE_ERROR = "ReconcileError";
+
+  /** How soon a Job whose owners changed under us is looked at again. */
+  static final Duration OWNERS_RETRY = Duration.ofSeconds(1);
+
+  /**
+   * Updates that deserve a reconcile: a new spec (generation), a retry asked for, a deletion.
+   * Status writes, the operator's own, do not: a finished pipeline then costs nothing.
+   */
+  public static final class SpecOrRetry implements OnUpdateFilter<Pipeline> {
+    @Override
+    public boolean accept(Pipeline updated, Pipeline old) {
+      return !Objects.equals(
+              updated.getMetadata().getGeneration(), old.getMetadata().getGeneration())
+          || !Objects.equals(retryOf(updated), retryOf(old))
+          || updated.getMetadata().getDeletionTimestamp() != null;
+    }
+  }
+
+  /** The pipeline's {@value #RETRY_ANNOTATION} annotation, or null. */
+  static String retryOf(Pipeline p) {
+    Map<String, String> a = p.getMetadata().getAnnotations();
+    return a == null ? null : a.get(RETRY_ANNOTATION);
+  }
 
   /** How soon planning is tried again after the store or an input could not be read. */
   static final Duration CANNOT_PLAN_RETRY = Duration.ofSeconds(15);
@@ -75,6 +120,9 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
 
   /** Key to the pipelines that wait on it: a shared Job's events wake every one of them. */
   private final Map<String, Set<ResourceID>> waiting = new ConcurrentHashMap<>();
+
+  /** Uids of Jobs a retry deleted (to their namespace), ignored until the informer drops them. */
+  private final Map<String, String> retired = new ConcurrentHashMap<>();
 
   private InformerEventSource<Job, Pipeline> jobs;
 
@@ -111,17 +159,82 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
     return metrics.reconcileTimer().record(() -> reconcileTimed(resource, context));
   }
 
+  /**
+   * A reconcile that threw (a Job create refused by a quota or an admission webhook, the API server
+   * out of reach): the error lands on the pipeline, as Ready=False with reason {@value
+   * #RECONCILE_ERROR}, and the reconcile is retried with backoff. The next successful reconcile
+   * writes the conditions afresh.
+   */
+  @Override
+  public ErrorStatusUpdateControl<Pipeline> updateErrorStatus(
+      Pipeline resource, Context<Pipeline> context, Exception e) {
+    PipelineStatus status =
+        resource.getStatus() == null
+            ? new PipelineStatus()
+            : JSON.convertValue(resource.getStatus(), PipelineStatus.class);
+    String message = PipelineProgress.clip("the operator cannot go on: " + e.getMessage());
+    var ready = PipelineProgress.condition(status, PipelineProgress.READY);
+    if (ready != null
+        && RECONCILE_ERROR.equals(ready.getReason())
+        && message.equals(ready.getMessage())) {
+      return ErrorStatusUpdateControl.noStatusUpdate();
+    }
+    List<dev.reprise.operator.crd.PipelineCondition> conditions = new java.util.ArrayList<>();
+    if (status.getConditions() != null) {
+      status.getConditions().stream()
+          .filter(c -> !PipelineProgress.READY.equals(c.getType()))
+          .forEach(conditions::add);
+    }
+    var c =
+        new dev.reprise.operator.crd.PipelineCondition(
+            PipelineProgress.READY, "False", RECONCILE_ERROR, message);
+    c.setObservedGeneration(resource.getMetadata().getGeneration());
+    c.setLastTransitionTime(clock.instant().toString());
+    conditions.add(0, c);
+    status.setConditions(conditions);
+    resource.setStatus(status);
+    PipelineEvents.record(
+        context.getClient(),
+        resource,
+        new PipelineEvents.Notice("Warning", RECONCILE_ERROR, message),
+        clock.instant());
+    return ErrorStatusUpdateControl.patchStatus(resource);
+  }
+
   private UpdateControl<Pipeline> reconcileTimed(Pipeline resource, Context<Pipeline> context) {
     KubernetesClient client = context.getClient();
     Instant now = clock.instant();
     long generation =
         resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
     PipelineStatus previous = resource.getStatus();
+    String ns = resource.getMetadata().getNamespace();
 
-    // 1. Validate: a user's mistake is final (no Jobs, no retry) until the spec changes.
+    // 0. A finished pipeline is final: not planned, its store not read, its stages not re-keyed
+    // (an operator upgrade with new method code recomputes nothing) until the spec changes or a
+    // retry is asked for.
+    String retry = retryOf(resource);
+    boolean retryAsked = previous != null && !Objects.equals(retry, previous.getRetry());
+    if (!retryAsked && PipelineProgress.isFinal(previous, generation)) {
+      pinLive(context, settings.defaultStore(), List.of());
+      return UpdateControl.noUpdate();
+    }
+    PipelineStatus basis = previous;
+    if (retryAsked) {
+      basis = retry(client, resource, previous);
+    }
+
+    // 1. Validate: a user's mistake is final (no Jobs) until the spec changes or a retry.
     dev.reprise.core.pipeline.Pipeline pipeline;
     try {
       pipeline = PipelineDocument.validate(resource, parser);
+      String refused =
+          settings.refusedStore(
+              pipeline.store() != null ? pipeline.store() : settings.defaultStore());
+      if (refused != null) {
+        throw new InvalidPipelineException(
+            List.of(
+                new Problem(ns + "/" + resource.getMetadata().getName(), null, "store", refused)));
+      }
     } catch (InvalidPipelineException e) {
       int count =
           resource.getSpec() == null || resource.getSpec().getStages() == null
@@ -136,15 +249,18 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
     }
 
     // 2. Observe: Jobs first, then the store, so a Job seen complete has its commit visible.
-    String ns = resource.getMetadata().getNamespace();
-    Map<String, Job> existing =
-        jobs.list(ns, j -> true)
-            .collect(Collectors.toMap(j -> j.getMetadata().getName(), j -> j, (a, b) -> a));
+    Map<String, Job> existing = observeJobs(ns);
     String storeUri = pipeline.store() != null ? pipeline.store() : settings.defaultStore();
     ArtifactStore store;
     List<PlannedStage> plan;
     try {
       store = stores.store(storeUri);
+      if (retryAsked && previous.getStages() != null) {
+        // A retry looks at the store afresh: results deleted behind the operator's back are seen.
+        previous.getStages().stream()
+            .filter(st -> st.getKey() != null)
+            .forEach(st -> store.forgetVerified(st.getKey()));
+      }
       plan = new Planner(store, stores.resolver(), false).plan(pipeline);
     } catch (InvalidInputException | StoreException | UncheckedIOException e) {
       // A missing bucket, refused keys, a store out of reach after its own retries, an input's
@@ -168,10 +284,7 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
           now);
     }
     // Before any Job reads a reused result, so that gc keeps it.
-    pins.update(
-        stores,
-        StorePins.keysByStore(
-            context.getPrimaryCache().list().toList(), settings.defaultStore(), storeUri, plan));
+    pinLive(context, storeUri, plan);
     Set<String> prepared = new HashSet<>();
     for (PlannedStage p : plan) {
       if (p.state() == StageState.RUN
@@ -189,13 +302,15 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
             plan,
             existing,
             prepared,
-            previous,
+            basis,
             job -> failureDetail(client, job),
             job -> waitingDetail(client, job),
             now);
 
-    // 4. Create what is missing: task.json before its Job, so no pod starts without one.
+    // 4. Create what is missing: task.json before its Job, so no pod starts without one. Own the
+    // Jobs still needed; let go of the others, cancelling those nobody needs any more.
     watch(ResourceID.fromResource(resource), plan, previous);
+    boolean ownersMoved = own(client, resource, plan, existing);
     Map<String, PlannedStage> byName = new HashMap<>();
     plan.forEach(p -> byName.put(p.stage().name(), p));
     for (PipelineProgress.NextJob next : result.toCreate()) {
@@ -213,6 +328,7 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
               pipeline.parallelism(),
               resource.getMetadata().getName() + "/" + p.stage().name(),
               settings);
+      job.getMetadata().setOwnerReferences(List.of(owner(resource)));
       try {
         Job created = client.batch().v1().jobs().inNamespace(ns).resource(job).create();
         jobs.handleRecentResourceCreate(ResourceID.fromResource(created), created);
@@ -225,7 +341,196 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
       }
     }
     metrics.stages(result.newlyReused(), result.newlyRan(), result.newlySavedSeconds());
-    return finish(resource, context, previous, result.status(), now);
+    UpdateControl<Pipeline> done = finish(resource, context, previous, result.status(), now);
+    return ownersMoved ? UpdateControl.<Pipeline>noUpdate().rescheduleAfter(OWNERS_RETRY) : done;
+  }
+
+  /** The operator's Jobs in the namespace by name, less those a retry deleted. */
+  private Map<String, Job> observeJobs(String ns) {
+    Map<String, Job> out = new HashMap<>();
+    Set<String> seen = new HashSet<>();
+    jobs.list(ns, j -> true)
+        .forEach(
+            j -> {
+              seen.add(j.getMetadata().getUid());
+              if (!retired.containsKey(j.getMetadata().getUid())) {
+                out.putIfAbsent(j.getMetadata().getName(), j);
+              }
+            });
+    retired.entrySet().removeIf(e -> e.getValue().equals(ns) && !seen.contains(e.getKey()));
+    return out;
+  }
+
+  /** Pins the keys of every live Pipeline whose store the operator may open. */
+  private void pinLive(Context<Pipeline> context, String plannedStore, List<PlannedStage> plan) {
+    List<Pipeline> live =
+        context
+            .getPrimaryCache()
+            .list()
+            .filter(
+                p -> {
+                  String store =
+                      p.getSpec() != null && p.getSpec().getStore() != null
+                          ? p.getSpec().getStore()
+                          : settings.defaultStore();
+                  try {
+                    return settings.refusedStore(store) == null;
+                  } catch (RuntimeException e) {
+                    return false; // a store it cannot even name: that Pipeline is Invalid
+                  }
+                })
+            .toList();
+    pins.update(stores, StorePins.keysByStore(live, settings.defaultStore(), plannedStore, plan));
+  }
+
+  /**
+   * A retry: deletes the finished Jobs of the pipeline's stages (failed ones, and completed ones
+   * whose result may have gone from the store since), then plans as if its failed stages had never
+   * run. A shared finished Job goes too: it is finished, only its logs are lost. Returns the status
+   * to plan from.
+   */
+  private PipelineStatus retry(
+      KubernetesClient client, Pipeline resource, PipelineStatus previous) {
+    String ns = resource.getMetadata().getNamespace();
+    PipelineStatus basis = JSON.convertValue(previous, PipelineStatus.class);
+    List<StageStatus> stages = previous.getStages() == null ? List.of() : previous.getStages();
+    for (StageStatus s : stages) {
+      if (s.getKey() == null) {
+        continue;
+      }
+      for (Phase phase : Phase.values()) {
+        String name = StageJobs.name(s.getKey(), phase);
+        jobs.get(new ResourceID(name, ns))
+            .filter(
+                j ->
+                    PipelineProgress.hasCondition(j, "Failed")
+                        || PipelineProgress.hasCondition(j, "Complete"))
+            .ifPresent(
+                j -> {
+                  retired.put(j.getMetadata().getUid(), ns);
+                  client
+                      .batch()
+                      .v1()
+                      .jobs()
+                      .inNamespace(ns)
+                      .withName(name)
+                      .withPropagationPolicy(DeletionPropagation.BACKGROUND)
+                      .delete();
+                });
+      }
+    }
+    basis.setStages(
+        stages.stream().filter(s -> !PipelineProgress.FAILED.equals(s.getState())).toList());
+    LOG.infof(
+        "pipeline %s/%s: retry '%s' asked for",
+        ns, resource.getMetadata().getName(), retryOf(resource));
+    return basis;
+  }
+
+  /** This pipeline as an owner of its Jobs: not their controller, and blocking nothing. */
+  private static OwnerReference owner(Pipeline resource) {
+    return new OwnerReferenceBuilder()
+        .withApiVersion(Pipeline.API_VERSION)
+        .withKind("Pipeline")
+        .withName(resource.getMetadata().getName())
+        .withUid(resource.getMetadata().getUid())
+        .build();
+  }
+
+  /**
+   * Makes the pipeline an owner of every unfinished Job its plan runs, and no longer an owner of
+   * unfinished Jobs it does not run (after a spec change). A Job left with no owner is deleted:
+   * nobody needs it, so it is cancelled. Deleting the pipeline lets Kubernetes' garbage collector
+   * delete the Jobs it alone owned; a Job shared with another pipeline lives on. Finished Jobs are
+   * left to their TTL. Each change is a JSON patch that first tests the owners it read, so two
+   * pipelines never overwrite each other's reference; on a clash the caller looks again soon.
+   *
+   * @return true if a Job's owners changed under us
+   */
+  private boolean own(
+      KubernetesClient client, Pipeline resource, List<PlannedStage> plan, Map<String, Job> jobs) {
+    String uid = resource.getMetadata().getUid();
+    Set<String> needed = new HashSet<>();
+    for (PlannedStage p : plan) {
+      if (p.state() == StageState.RUN && p.key() != null) {
+        for (Phase phase : Phase.values()) {
+          needed.add(StageJobs.name(p.key(), phase));
+        }
+      }
+    }
+    boolean moved = false;
+    for (Job job : jobs.values()) {
+      if (PipelineProgress.hasCondition(job, "Complete")
+          || PipelineProgress.hasCondition(job, "Failed")
+          || job.getMetadata().getDeletionTimestamp() != null) {
+        continue;
+      }
+      List<OwnerReference> owners =
+          job.getMetadata().getOwnerReferences() == null
+              ? List.of()
+              : job.getMetadata().getOwnerReferences();
+      boolean mine = owners.stream().anyMatch(o -> uid.equals(o.getUid()));
+      boolean need = needed.contains(job.getMetadata().getName());
+      if (need == mine) {
+        continue;
+      }
+      List<OwnerReference> next = new java.util.ArrayList<>(owners);
+      if (need) {
+        next.add(owner(resource));
+      } else {
+        next.removeIf(o -> uid.equals(o.getUid()));
+      }
+      try {
+        if (next.isEmpty()) {
+          LOG.infof(
+              "pipeline %s/%s no longer needs Job %s, and no other pipeline does: cancelling it",
+              job.getMetadata().getNamespace(),
+              resource.getMetadata().getName(),
+              job.getMetadata().getName());
+          client
+              .batch()
+              .v1()
+              .jobs()
+              .inNamespace(job.getMetadata().getNamespace())
+              .withName(job.getMetadata().getName())
+              .withPropagationPolicy(DeletionPropagation.BACKGROUND)
+              .delete();
+        } else {
+          setOwners(client, job, owners, next);
+        }
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT
+            && e.getCode() != 422
+            && e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
+          throw e;
+        }
+        moved = true; // another pipeline changed its owners meanwhile, or it is gone: look again
+      }
+    }
+    return moved;
+  }
+
+  private static void setOwners(
+      KubernetesClient client, Job job, List<OwnerReference> read, List<OwnerReference> next) {
+    var ser = client.getKubernetesSerialization();
+    StringBuilder patch = new StringBuilder("[");
+    if (!read.isEmpty()) {
+      patch
+          .append("{\"op\":\"test\",\"path\":\"/metadata/ownerReferences\",\"value\":")
+          .append(ser.asJson(read))
+          .append("},");
+    }
+    patch
+        .append("{\"op\":\"add\",\"path\":\"/metadata/ownerReferences\",\"value\":")
+        .append(ser.asJson(next))
+        .append("}]");
+    client
+        .batch()
+        .v1()
+        .jobs()
+        .inNamespace(job.getMetadata().getNamespace())
+        .withName(job.getMetadata().getName())
+        .patch(PatchContext.of(PatchType.JSON), patch.toString());
   }
 
   /**
@@ -303,6 +608,7 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
       PipelineStatus previous,
       PipelineStatus next,
       Instant now) {
+    next.setRetry(retryOf(resource));
     if (previous != null && JSON.valueToTree(previous).equals(JSON.valueToTree(next))) {
       return UpdateControl.noUpdate();
     }
@@ -405,6 +711,9 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
    */
   static String waitingDetail(KubernetesClient client, Job job) {
     List<Pod> pods = podsOf(client, job);
+    if (pods.isEmpty()) {
+      return refusedPods(client, job);
+    }
     for (Pod pod : pods) {
       if (pod.getStatus() == null) {
         continue;
@@ -442,6 +751,33 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
       }
     }
     return null;
+  }
+
+  /**
+   * Why a Job has no pods: the Job controller's last FailedCreate event (a ResourceQuota that wants
+   * limits, an admission webhook, a missing ServiceAccount), or null.
+   */
+  private static String refusedPods(KubernetesClient client, Job job) {
+    return client
+        .v1()
+        .events()
+        .inNamespace(job.getMetadata().getNamespace())
+        .withField("involvedObject.name", job.getMetadata().getName())
+        .list()
+        .getItems()
+        .stream()
+        .filter(
+            e ->
+                "FailedCreate".equals(e.getReason())
+                    && "Job".equals(e.getInvolvedObject().getKind()))
+        .max(
+            Comparator.comparing(
+                (io.fabric8.kubernetes.api.model.Event e) ->
+                    e.getLastTimestamp() != null
+                        ? e.getLastTimestamp()
+                        : e.getEventTime() != null ? e.getEventTime().getTime() : ""))
+        .map(e -> "Job " + job.getMetadata().getName() + " cannot create pods: " + e.getMessage())
+        .orElse(null);
   }
 
   private static java.util.Optional<ContainerStateTerminated> terminated(Pod pod) {

@@ -6,6 +6,7 @@ import dev.reprise.core.command.CommandWorkspace;
 import dev.reprise.core.method.Phase;
 import dev.reprise.core.pipeline.Stage;
 import dev.reprise.core.store.S3Settings;
+import io.fabric8.kubernetes.api.model.EmptyDirVolumeSource;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -135,6 +136,10 @@ public final class StageJobs {
             .withParallelism(running)
             .withCompletionMode(indexed ? "Indexed" : "NonIndexed")
             .withTtlSecondsAfterFinished((int) settings.ttlAfterFinished().toSeconds())
+            // Bounds a stuck or runaway stage, retries and evictions included: past it the Job
+            // fails with DeadlineExceeded and the stage with it.
+            .withActiveDeadlineSeconds(
+                (stage.timeout() != null ? stage.timeout() : settings.stageTimeout()).toSeconds())
             .withPodReplacementPolicy("Failed")
             .withPodFailurePolicy(podFailurePolicy(indexed))
             .withNewTemplate()
@@ -292,8 +297,7 @@ public final class StageJobs {
         .endContainer()
         .addNewVolume()
         .withName(WORKSPACE_VOLUME)
-        .withNewEmptyDir()
-        .endEmptyDir()
+        .withEmptyDir(scratch(settings))
         .endVolume()
         .build();
   }
@@ -315,8 +319,7 @@ public final class StageJobs {
             .endSecurityContext()
             .addNewVolume()
             .withName(TMP_VOLUME)
-            .withNewEmptyDir()
-            .endEmptyDir()
+            .withEmptyDir(scratch(settings))
             .endVolume();
     WorkerPods pods = settings.pods();
     pod.withNodeSelector(pods.nodeSelector().isEmpty() ? null : pods.nodeSelector())
@@ -325,6 +328,12 @@ public final class StageJobs {
       pod.addNewImagePullSecret(secret);
     }
     return pod;
+  }
+
+  /** A pod's scratch volume, bounded by the chart's worker.scratchSize: past it, eviction. */
+  private static EmptyDirVolumeSource scratch(OperatorSettings settings) {
+    String size = settings.pods().scratchSize();
+    return new EmptyDirVolumeSource(null, size == null ? null : new Quantity(size));
   }
 
   /** What the worker needs to reach the store: endpoint, keys from the Secret, a cache. */
@@ -369,10 +378,23 @@ public final class StageJobs {
       requests.put("memory", new Quantity(memory));
       limits.put("memory", new Quantity(memory));
     }
+    disk(settings, requests, limits);
     return new ResourceRequirementsBuilder()
         .withRequests(requests)
         .withLimits(limits.isEmpty() ? null : limits)
         .build();
+  }
+
+  /** The chart's ephemeral-storage request and limit (the kubelet evicts a pod above it). */
+  private static void disk(
+      OperatorSettings settings, Map<String, Quantity> requests, Map<String, Quantity> limits) {
+    WorkerPods pods = settings.pods();
+    if (pods.ephemeralStorage() != null) {
+      requests.put("ephemeral-storage", new Quantity(pods.ephemeralStorage()));
+    }
+    if (pods.ephemeralStorageLimit() != null) {
+      limits.put("ephemeral-storage", new Quantity(pods.ephemeralStorageLimit()));
+    }
   }
 
   /** The worker beside a command: it only copies files, so it asks for little. */

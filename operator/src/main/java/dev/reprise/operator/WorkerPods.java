@@ -20,6 +20,12 @@ import java.util.Map;
  * @param nodeSelector node labels the pods need (a node pool for batch work, say)
  * @param tolerations taints the pods tolerate (spot or dedicated nodes)
  * @param pullSecrets Secrets, in each pipeline's namespace, for pulling the worker image
+ * @param ephemeralStorage ephemeral-storage request of each pod (its /tmp, the input cache and a
+ *     command's workspace live there); null for none
+ * @param ephemeralStorageLimit ephemeral-storage limit of each pod: above it the kubelet evicts the
+ *     pod; null for none
+ * @param scratchSize sizeLimit of each emptyDir volume (/tmp and a command's workspace); null for
+ *     none
  */
 public record WorkerPods(
     String cpu,
@@ -27,12 +33,26 @@ public record WorkerPods(
     String methodsConfigMap,
     Map<String, String> nodeSelector,
     List<Toleration> tolerations,
-    List<String> pullSecrets) {
+    List<String> pullSecrets,
+    String ephemeralStorage,
+    String ephemeralStorageLimit,
+    String scratchSize) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** One CPU, no memory request, built-in methods only, anywhere. */
+  /** One CPU, no memory request, built-in methods only, anywhere, no disk bounds. */
   public static final WorkerPods DEFAULT =
       new WorkerPods("1", null, null, Map.of(), List.of(), List.of());
+
+  /** Without disk requests or bounds. */
+  public WorkerPods(
+      String cpu,
+      String memory,
+      String methodsConfigMap,
+      Map<String, String> nodeSelector,
+      List<Toleration> tolerations,
+      List<String> pullSecrets) {
+    this(cpu, memory, methodsConfigMap, nodeSelector, tolerations, pullSecrets, null, null, null);
+  }
 
   public WorkerPods {
     nodeSelector = Map.copyOf(nodeSelector);
@@ -44,7 +64,8 @@ public record WorkerPods(
    * From the Deployment's variables: {@code REPRISE_WORKER_CPU}, {@code REPRISE_WORKER_MEMORY},
    * {@code REPRISE_METHODS_CONFIGMAP}, {@code REPRISE_WORKER_NODE_SELECTOR} (a JSON object), {@code
    * REPRISE_WORKER_TOLERATIONS} (a JSON array of tolerations) and {@code
-   * REPRISE_WORKER_PULL_SECRETS} (comma-separated names).
+   * REPRISE_WORKER_PULL_SECRETS} (comma-separated names), {@code REPRISE_WORKER_EPHEMERAL_STORAGE},
+   * {@code REPRISE_WORKER_EPHEMERAL_STORAGE_LIMIT} and {@code REPRISE_WORKER_SCRATCH_SIZE}.
    */
   static WorkerPods fromEnvironment(Map<String, String> env) {
     return new WorkerPods(
@@ -57,7 +78,10 @@ public record WorkerPods(
         Arrays.stream(env.getOrDefault("REPRISE_WORKER_PULL_SECRETS", "").split(","))
             .map(String::strip)
             .filter(s -> !s.isEmpty())
-            .toList());
+            .toList(),
+        blankToNull(env.get("REPRISE_WORKER_EPHEMERAL_STORAGE")),
+        blankToNull(env.get("REPRISE_WORKER_EPHEMERAL_STORAGE_LIMIT")),
+        blankToNull(env.get("REPRISE_WORKER_SCRATCH_SIZE")));
   }
 
   private static <T> T json(

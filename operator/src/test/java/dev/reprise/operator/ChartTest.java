@@ -154,7 +154,7 @@ class ChartTest {
     List<HasMetadata> all = TestingHelm.render(DEFAULTS);
     List<ClusterRole> clusterRoles = of(all, ClusterRole.class);
     assertEquals(1, clusterRoles.size());
-    assertEquals(List.of(), of(all, Role.class));
+    assertEquals(List.of(), pipelineRoles(all));
     ClusterRoleBinding binding = of(all, ClusterRoleBinding.class).get(0);
     assertEquals(clusterRoles.get(0).getMetadata().getName(), binding.getRoleRef().getName());
     assertEquals("ServiceAccount", binding.getSubjects().get(0).getKind());
@@ -170,19 +170,86 @@ class ChartTest {
     List<HasMetadata> some = TestingHelm.render(EVERYTHING);
     assertEquals(List.of(), of(some, ClusterRole.class));
     assertEquals(List.of(), of(some, ClusterRoleBinding.class));
-    List<Role> roles = of(some, Role.class);
+    List<Role> roles = pipelineRoles(some);
     assertEquals(
         List.of("lab-a", "lab-b"),
         roles.stream().map(r -> r.getMetadata().getNamespace()).toList());
     for (Role r : roles) {
       assertEquals(clusterWide, TestingHelm.grants(r.getRules()), "the same rules, narrower");
     }
-    List<RoleBinding> bindings = of(some, RoleBinding.class);
+    List<RoleBinding> bindings =
+        of(some, RoleBinding.class).stream()
+            .filter(b -> !b.getMetadata().getName().endsWith("-leader"))
+            .toList();
     assertEquals(2, bindings.size());
     for (RoleBinding b : bindings) {
       assertEquals(TestingHelm.NAMESPACE, b.getSubjects().get(0).getNamespace());
     }
     assertEquals("lab-a,lab-b", config(some).getData().get("QUARKUS_OPERATOR_SDK_NAMESPACES"));
+  }
+
+  /** Roles for Pipelines and Jobs: all but the leader election's. */
+  private static List<Role> pipelineRoles(List<HasMetadata> all) {
+    return of(all, Role.class).stream()
+        .filter(r -> !r.getMetadata().getName().endsWith("-leader"))
+        .toList();
+  }
+
+  /**
+   * Leader election: one Lease, in the release namespace only, named as the operator looks for it;
+   * several replicas replace one another one at a time, one replica is recreated.
+   */
+  @Test
+  void replicasElectALeaderThroughOneLeaseInTheReleaseNamespace() {
+    List<HasMetadata> all = TestingHelm.render(DEFAULTS);
+    List<Role> leader =
+        of(all, Role.class).stream()
+            .filter(r -> r.getMetadata().getName().endsWith("-leader"))
+            .toList();
+    assertEquals(1, leader.size());
+    assertEquals(TestingHelm.NAMESPACE, leader.get(0).getMetadata().getNamespace());
+    String lease = config(all).getData().get("REPRISE_LEASE_NAME");
+    assertEquals(
+        Set.of(
+            "coordination.k8s.io/leases/" + lease + " get",
+            "coordination.k8s.io/leases/" + lease + " update",
+            "coordination.k8s.io/leases create"),
+        leader.get(0).getRules().stream()
+            .flatMap(
+                r ->
+                    r.getVerbs().stream()
+                        .map(
+                            v ->
+                                r.getApiGroups().get(0)
+                                    + "/"
+                                    + r.getResources().get(0)
+                                    + (r.getResourceNames().isEmpty()
+                                        ? ""
+                                        : "/" + r.getResourceNames().get(0))
+                                    + " "
+                                    + v))
+            .collect(java.util.stream.Collectors.toSet()));
+    RoleBinding binding =
+        of(all, RoleBinding.class).stream()
+            .filter(b -> b.getRoleRef().getName().equals(leader.get(0).getMetadata().getName()))
+            .findFirst()
+            .orElseThrow();
+    assertEquals(
+        operatorDeployment(all).getSpec().getTemplate().getSpec().getServiceAccountName(),
+        binding.getSubjects().get(0).getName());
+    assertEquals("Recreate", operatorDeployment(all).getSpec().getStrategy().getType());
+
+    List<HasMetadata> two = TestingHelm.render(Map.of("operator", Map.of("replicas", 2)));
+    assertEquals(2, operatorDeployment(two).getSpec().getReplicas());
+    assertEquals("RollingUpdate", operatorDeployment(two).getSpec().getStrategy().getType());
+    assertEquals(
+        0,
+        operatorDeployment(two)
+            .getSpec()
+            .getStrategy()
+            .getRollingUpdate()
+            .getMaxSurge()
+            .getIntVal());
   }
 
   @Test

@@ -50,7 +50,13 @@ final class OperatorHarness implements AutoCloseable {
 
   final KubernetesClient client;
   final TestingCluster cluster;
-  final OperatorSettings settings;
+
+  /** The operator's settings; a test may change them before {@link #startOperator()}. */
+  OperatorSettings settings;
+
+  /** Every request the operator makes of its stores. */
+  final CountingBlobStore.Counter storeRequests = new CountingBlobStore.Counter();
+
   final String namespace;
   final String store;
   PrometheusMeterRegistry registry;
@@ -100,7 +106,14 @@ final class OperatorHarness implements AutoCloseable {
 
   PipelineOperator startOperator() {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    operator = PipelineOperator.start(client, settings, MethodRegistry.discover(), registry);
+    operator =
+        PipelineOperator.start(
+            client,
+            settings,
+            MethodRegistry.discover(),
+            registry,
+            b -> new CountingBlobStore(b, storeRequests),
+            null);
     return operator;
   }
 

@@ -62,6 +62,56 @@ class OperatorSettingsTest {
     assertTrue(e.getMessage().contains("REPRISE_WORKER_TOLERATIONS"), e.getMessage());
   }
 
+  /** The operator's own store, and stores under an allowed prefix at a "/" boundary only. */
+  @Test
+  void onlyTheOwnStoreAndAllowedPrefixesMayBeOpened() {
+    OperatorSettings own = OperatorSettings.fromEnvironment(s3("REPRISE_STORE", "s3://res/a"));
+    assertNull(own.refusedStore("s3://res/a"));
+    assertNull(own.refusedStore("s3://res/a/"));
+    assertTrue(own.refusedStore("s3://res/b").contains("allowedStores"));
+    assertTrue(own.refusedStore("s3://res/a/sub").contains("allowedStores"), "not even below it");
+    OperatorSettings some =
+        OperatorSettings.fromEnvironment(
+            s3("REPRISE_STORE", "s3://res/a", "REPRISE_ALLOWED_STORES", "s3://lab/p, s3://xyz"));
+    assertNull(some.refusedStore("s3://lab/p"));
+    assertNull(some.refusedStore("s3://lab/p/q"));
+    assertNull(some.refusedStore("s3://xyz/anything"));
+    assertTrue(some.refusedStore("s3://lab/p2").contains("s3://lab/p, s3://xyz"));
+    assertTrue(some.refusedStore("s3://lab/p/../q") != null);
+    assertTrue(some.refusedStore("s3://lab").contains("not allowed"));
+  }
+
+  /** The variables given, and an S3 endpoint and keys. */
+  static Map<String, String> s3(String... kv) {
+    Map<String, String> env = new java.util.HashMap<>();
+    env.put("REPRISE_S3_ENDPOINT", "http://minio:9000");
+    env.put("AWS_ACCESS_KEY_ID", "ak");
+    env.put("AWS_SECRET_ACCESS_KEY", "sk");
+    for (int i = 0; i < kv.length; i += 2) {
+      env.put(kv[i], kv[i + 1]);
+    }
+    return env;
+  }
+
+  @Test
+  void theStageTimeoutIsADuration() {
+    assertEquals(
+        java.time.Duration.ofMinutes(90),
+        OperatorSettings.fromEnvironment(
+                s3("REPRISE_STORE", "s3://res/a", "REPRISE_STAGE_TIMEOUT", "1h30m"))
+            .stageTimeout());
+    assertEquals(
+        OperatorSettings.DEFAULT_TIMEOUT,
+        OperatorSettings.fromEnvironment(s3("REPRISE_STORE", "s3://res/a")).stageTimeout());
+    var e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            dev.reprise.core.InvalidInputException.class,
+            () ->
+                OperatorSettings.fromEnvironment(
+                    s3("REPRISE_STORE", "s3://res/a", "REPRISE_STAGE_TIMEOUT", "soon")));
+    assertTrue(e.getMessage().contains("REPRISE_STAGE_TIMEOUT"), e.getMessage());
+  }
+
   @Test
   void aFolderStoreNeedsNoS3AndAMissingStoreIsNamed() {
     assertNull(OperatorSettings.fromEnvironment(Map.of("REPRISE_STORE", "/data/store")).s3());

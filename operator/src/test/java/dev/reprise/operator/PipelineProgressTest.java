@@ -311,6 +311,49 @@ class PipelineProgressTest {
     assertEquals(999, status.getStages().get(1).getSlicesDone());
   }
 
+  /**
+   * A failed stage fails the pipeline once nothing runs any more: a stage already running beside it
+   * goes on (a retry reuses its result), and Failed, which is final, waits for it.
+   */
+  @Test
+  void failedIsFinalOnlyOnceNothingRuns() throws Exception {
+    Pipeline two =
+        StageJobsTest.pipeline(
+            """
+            apiVersion: reprise.dev/v1alpha1
+            kind: Pipeline
+            metadata: {name: two}
+            spec:
+              stages:
+                - {name: a, method: test.source}
+                - {name: b, method: test.source, params: {count: 7}}
+            """);
+    Stage a = two.stage("a").orElseThrow();
+    Stage b = two.stage("b").orElseThrow();
+    Job failed = job(K1, Phase.SYNTHESIS, "Failed", 0);
+    failed.getMetadata().setUid("uid-1");
+    PipelineStatus s =
+        compute(
+                1,
+                List.of(run(a, K1), run(b, K2)),
+                jobs(failed, job(K2, Phase.SYNTHESIS, null, 0)),
+                null,
+                T1)
+            .status();
+    assertEquals("Running", s.getPhase());
+    assertTrue(s.getMessage().contains("stage 'a' failed"), s.getMessage());
+    assertEquals("uid-1", stage(s, "a").getJobUid());
+    assertEquals(StageJobs.name(K1, Phase.SYNTHESIS), stage(s, "a").getJob());
+    assertTrue(!PipelineProgress.isFinal(s, 1));
+
+    PipelineStatus after =
+        compute(1, List.of(run(a, K1), reused(b, K2, 3)), jobs(failed), s, T2).status();
+    assertEquals("Failed", after.getPhase());
+    assertTrue(PipelineProgress.isFinal(after, 1));
+    assertTrue(!PipelineProgress.isFinal(after, 2), "a new generation is planned");
+    assertEquals("Succeeded", stage(after, "b").getState());
+  }
+
   static StageStatus stage(PipelineStatus s, String name) {
     return s.getStages().stream().filter(x -> x.getName().equals(name)).findFirst().orElseThrow();
   }

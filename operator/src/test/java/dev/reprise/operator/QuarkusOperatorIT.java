@@ -83,8 +83,9 @@ class QuarkusOperatorIT {
 
   /**
    * The chart's RBAC rules are exactly what the operator asks of the API server: every request it
-   * made here (starting, running a pipeline, failing one, reporting why) is granted, and nothing is
-   * granted that it never asks for.
+   * made here (starting, running a pipeline, failing one, reporting why, retrying it, sharing a Job
+   * and letting go of it, reading why a Job has no pods) is granted, and nothing is granted that it
+   * never asks for.
    */
   @Test
   @Order(2)
@@ -93,6 +94,48 @@ class QuarkusOperatorIT {
     PipelineOperatorIT.failOnInvalidData(h, "broken");
     h.apply(PipelineOperatorIT.doc("again", "{}"));
     h.await("again", "Succeeded", PipelineOperatorIT.WAIT);
+    // A retry deletes the finished Jobs.
+    h.client
+        .resources(Pipeline.class)
+        .inNamespace(h.namespace)
+        .withName("broken")
+        .edit(
+            p -> {
+              p.getMetadata()
+                  .setAnnotations(java.util.Map.of(PipelineReconciler.RETRY_ANNOTATION, "1"));
+              return p;
+            });
+    h.awaitThat(
+        "broken",
+        p -> p.getStatus() != null && "1".equals(p.getStatus().getRetry()),
+        PipelineOperatorIT.WAIT,
+        "the retry answered");
+    // Two pipelines share a Job that cannot start: both own it (patch); one lets go.
+    h.cluster.cannotPull("registry.example/stuck:1");
+    h.apply(PipelineLifecycleIT.waiting("first", "registry.example/stuck:1"));
+    h.apply(PipelineLifecycleIT.waiting("second", "registry.example/stuck:1"));
+    h.awaitThat(
+        "second",
+        p -> PipelineProgress.condition(p.getStatus(), PipelineProgress.STUCK) != null,
+        PipelineOperatorIT.WAIT,
+        "stuck");
+    h.apply(PipelineLifecycleIT.waiting("second", "registry.example/stuck:2"));
+    h.awaitThat(
+        "second",
+        p -> p.getMetadata().getGeneration().equals(p.getStatus().getObservedGeneration()),
+        PipelineOperatorIT.WAIT,
+        "the new spec planned");
+    // A Job that gets no pods: the operator reads the Job controller's events.
+    h.cluster.refusePods("registry.example/quota:1", "exceeded quota");
+    h.apply(PipelineLifecycleIT.waiting("limited", "registry.example/quota:1"));
+    h.awaitThat(
+        "limited",
+        p -> {
+          var c = PipelineProgress.condition(p.getStatus(), PipelineProgress.STUCK);
+          return c != null && c.getMessage().contains("exceeded quota");
+        },
+        PipelineOperatorIT.WAIT,
+        "stuck for want of pods");
 
     Set<String> used = h.usage.used();
     Set<String> granted =

@@ -174,6 +174,44 @@ class StageJobsTest {
             .getValue());
   }
 
+  /**
+   * A stage's timeout (else the chart's) is each Job's deadline; the chart bounds the pods' disk:
+   * an ephemeral-storage request and limit, and a sizeLimit on every scratch volume.
+   */
+  @Test
+  void jobsHaveADeadlineAndPodsBoundedDisks() throws Exception {
+    OperatorSettings settings =
+        new OperatorSettings(
+            SETTINGS.image(),
+            SETTINGS.defaultStore(),
+            SETTINGS.s3(),
+            SETTINGS.credentialsSecret(),
+            SETTINGS.retriesPerSlice(),
+            SETTINGS.ttlAfterFinished(),
+            SETTINGS.recheck(),
+            new WorkerPods("1", "1Gi", null, Map.of(), List.of(), List.of(), "2Gi", "20Gi", "16Gi"),
+            false,
+            Duration.ofHours(6),
+            List.of());
+    Pipeline p = pipeline(DOC);
+    Job job = scaledAnalysis(p, settings);
+    assertEquals(6 * 3600L, job.getSpec().getActiveDeadlineSeconds(), "the chart's default");
+    PodSpec pod = job.getSpec().getTemplate().getSpec();
+    Container c = pod.getContainers().get(0);
+    assertEquals("2Gi", c.getResources().getRequests().get("ephemeral-storage").toString());
+    assertEquals("20Gi", c.getResources().getLimits().get("ephemeral-storage").toString());
+    for (var v : pod.getVolumes()) {
+      if (v.getEmptyDir() != null) {
+        assertEquals("16Gi", v.getEmptyDir().getSizeLimit().toString(), v.getName());
+      }
+    }
+    Pipeline timed = pipeline(DOC.replace("slices: 10,", "slices: 10, timeout: 1h30m,"));
+    assertEquals(5400L, scaledAnalysis(timed, settings).getSpec().getActiveDeadlineSeconds());
+    assertEquals(
+        OperatorSettings.DEFAULT_TIMEOUT.toSeconds(),
+        scaledAnalysis(p, SETTINGS).getSpec().getActiveDeadlineSeconds());
+  }
+
   @Test
   void theOperatorsDefaultsFillWhatAStageLeavesOutUsersJarsAreMountedAndPodsArePlaced()
       throws Exception {

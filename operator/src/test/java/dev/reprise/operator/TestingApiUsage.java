@@ -21,8 +21,38 @@ final class TestingApiUsage extends KubernetesCrudDispatcher {
   private final Set<String> nonResource = new ConcurrentSkipListSet<>();
   private final Set<String> clusterWide = new ConcurrentSkipListSet<>();
 
+  /** "METHOD path" to the refusal the API server answers with instead of doing the request. */
+  private final java.util.Map<String, MockResponse> refusals =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * From now on, answers {@code method path} (path without query) with {@code code} and a Status
+   * carrying {@code message}, as a quota or an admission webhook would; code 0 stops refusing.
+   */
+  void refuse(String method, String path, int code, String message) {
+    if (code == 0) {
+      refusals.remove(method + " " + path);
+      return;
+    }
+    String status =
+        "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":"
+            + "\""
+            + new String(
+                com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance()
+                    .quoteAsString(message))
+            + "\",\"reason\":\"Forbidden\",\"code\":"
+            + code
+            + "}";
+    refusals.put(method + " " + path, new MockResponse().setResponseCode(code).setBody(status));
+  }
+
   @Override
   public MockResponse dispatch(RecordedRequest request) {
+    MockResponse refused =
+        refusals.get(request.getMethod() + " " + URI.create(request.getPath()).getPath());
+    if (refused != null) {
+      return refused;
+    }
     String auth = request.getHeader("Authorization");
     if (auth != null && auth.equals("Bearer " + OPERATOR_TOKEN)) {
       String rule = rule(request.getMethod(), request.getPath());
@@ -35,7 +65,27 @@ final class TestingApiUsage extends KubernetesCrudDispatcher {
         }
       }
     }
-    return super.dispatch(request);
+    return super.dispatch(withoutUnsupportedFieldSelector(request));
+  }
+
+  /**
+   * The mock server matches field selectors on metadata only, and answers nothing for others (such
+   * as events' {@code involvedObject.name}). Such a selector is dropped here, so the list holds
+   * every event of the namespace; the operator checks each event's object itself as well.
+   */
+  private static RecordedRequest withoutUnsupportedFieldSelector(RecordedRequest request) {
+    String path = request.getPath();
+    if (!"GET".equals(request.getMethod()) || !path.contains("fieldSelector=involvedObject.")) {
+      return request;
+    }
+    String stripped = path.replaceAll("fieldSelector=involvedObject\\.[^&]*&?", "");
+    stripped = stripped.replaceAll("[?&]$", "");
+    return new RecordedRequest(
+        request.getHttpVersion(),
+        request.method(),
+        stripped,
+        request.getHeaders(),
+        request.getBody());
   }
 
   /** What the operator did: {@code group/resource:verb}, sorted. */

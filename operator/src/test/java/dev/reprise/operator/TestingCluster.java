@@ -88,9 +88,8 @@ final class TestingCluster implements AutoCloseable {
                 new Watcher<Job>() {
                   @Override
                   public void eventReceived(Action action, Job job) {
-                    if (action == Action.ADDED
-                        && seen.add(
-                            job.getMetadata().getNamespace() + "/" + job.getMetadata().getName())) {
+                    // By uid: a Job deleted (by its TTL, a retry) and created again runs again.
+                    if (action == Action.ADDED && seen.add(job.getMetadata().getUid())) {
                       created.add(job.getMetadata().getName());
                       controllers.submit(() -> runJob(job));
                     }
@@ -107,6 +106,16 @@ final class TestingCluster implements AutoCloseable {
 
   void cannotPull(String image) {
     unpullable.add(image);
+  }
+
+  /**
+   * Images whose Jobs get no pods, as under a ResourceQuota that wants limits: the Job controller
+   * records a FailedCreate event with {@code message} on the Job instead.
+   */
+  private final Map<String, String> refusedPods = new ConcurrentHashMap<>();
+
+  void refusePods(String image, String message) {
+    refusedPods.put(image, message);
   }
 
   /** The first pod of this phase and index exits with {@code exitCode} instead of running. */
@@ -166,6 +175,35 @@ final class TestingCluster implements AutoCloseable {
     }
 
     void run() throws Exception {
+      for (Container k : job.getSpec().getTemplate().getSpec().getContainers()) {
+        String refused = refusedPods.get(k.getImage());
+        if (refused != null) {
+          client
+              .v1()
+              .events()
+              .inNamespace(ns)
+              .resource(
+                  new io.fabric8.kubernetes.api.model.EventBuilder()
+                      .withNewMetadata()
+                      .withName(name + ".failedcreate")
+                      .withNamespace(ns)
+                      .endMetadata()
+                      .withNewInvolvedObject()
+                      .withKind("Job")
+                      .withApiVersion("batch/v1")
+                      .withName(name)
+                      .withNamespace(ns)
+                      .withUid(job.getMetadata().getUid())
+                      .endInvolvedObject()
+                      .withType("Warning")
+                      .withReason("FailedCreate")
+                      .withMessage("Error creating: " + refused)
+                      .withLastTimestamp(Instant.now().toString())
+                      .build())
+              .create();
+          return; // the Job stays without pods, active 0, as long as the quota says no
+        }
+      }
       String start = Instant.now().toString();
       status(j -> j.getStatus().setStartTime(start));
       Semaphore parallelism = new Semaphore(job.getSpec().getParallelism());

@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -57,6 +58,7 @@ public final class PipelineParser {
           "params",
           "slices",
           "resources",
+          "timeout",
           "image",
           "command",
           "files",
@@ -393,7 +395,7 @@ public final class PipelineParser {
                         "unknown field"
                             + suggest(f, STAGE_FIELDS)
                             + " (known: name, method, command, image, files, env, inputs,"
-                            + " params, slices, resources)"));
+                            + " params, slices, resources, timeout)"));
               }
             });
     boolean isCommand = s.has("command");
@@ -595,6 +597,20 @@ public final class PipelineParser {
       }
     }
 
+    Duration timeout = null;
+    JsonNode to = s.get("timeout");
+    if (to != null && !to.isNull()) {
+      timeout = to.isTextual() ? parseDuration(to.asText()) : null;
+      if (timeout == null) {
+        problems.add(
+            new Problem(
+                file,
+                name,
+                "timeout",
+                "expected a duration like 90s, 30m, 2h or 1h30m, got " + to));
+      }
+    }
+
     Map<String, Object> given = new HashMap<>();
     JsonNode ps = s.get("params");
     if (ps != null && !ps.isNull()) {
@@ -668,7 +684,8 @@ public final class PipelineParser {
           new Params(values, baseDir),
           slices,
           resources,
-          command);
+          command,
+          timeout);
     }
     if (problems.size() > before || method == null) {
       return null;
@@ -677,7 +694,34 @@ public final class PipelineParser {
     for (Method.FieldProblem fp : method.validate(params)) {
       problems.add(new Problem(file, name, "params." + fp.param(), fp.message()));
     }
-    return new Stage(name, method, inputs, params, slices, resources);
+    return new Stage(name, method, inputs, params, slices, resources, null, timeout);
+  }
+
+  private static final Pattern DURATION = Pattern.compile("(?:([0-9]{1,9})([smhd]))+");
+  private static final Pattern DURATION_PART = Pattern.compile("([0-9]{1,9})([smhd])");
+
+  /**
+   * A duration as Kubernetes users write one: {@code 90s}, {@code 30m}, {@code 2h}, {@code 1d},
+   * {@code 1h30m}; at least one second. Null when malformed.
+   */
+  public static Duration parseDuration(String text) {
+    if (!DURATION.matcher(text).matches()) {
+      return null;
+    }
+    Duration d = Duration.ZERO;
+    var m = DURATION_PART.matcher(text);
+    while (m.find()) {
+      long n = Long.parseLong(m.group(1));
+      d =
+          d.plus(
+              switch (m.group(2)) {
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+              });
+    }
+    return d.isZero() ? null : d;
   }
 
   /** A command stage's image, command, env and files; null (with problems) when invalid. */

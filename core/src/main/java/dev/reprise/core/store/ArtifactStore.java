@@ -12,6 +12,7 @@ import dev.reprise.core.method.InputArtifacts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -81,8 +82,59 @@ public final class ArtifactStore implements AutoCloseable {
     }
   }
 
+  /** Intact verdicts by manifest name, with when they were reached; null: not remembered. */
+  private volatile Map<String, Map.Entry<Instant, Committed>> verified;
+
+  private Duration verifiedFor;
+  private int verifiedMax;
+
+  /**
+   * Remembers intact verdicts for {@code ttl} (at most {@code max} of them, the oldest forgotten
+   * first): a committed unit's files never change under its key, so a long-lived reader (the
+   * operator) need not read the manifest and check every file again on each plan. Only intact
+   * verdicts are remembered: an absent unit is asked about each time.
+   */
+  public void rememberVerified(Duration ttl, int max) {
+    this.verifiedFor = ttl;
+    this.verifiedMax = max;
+    this.verified =
+        java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, false) {
+              @Override
+              protected boolean removeEldestEntry(
+                  Map.Entry<String, Map.Entry<Instant, Committed>> eldest) {
+                return size() > verifiedMax;
+              }
+            });
+  }
+
+  /** Forgets remembered verdicts on the units of {@code key} (a retry asks the store afresh). */
+  public void forgetVerified(String key) {
+    Map<String, Map.Entry<Instant, Committed>> v = verified;
+    if (v != null) {
+      synchronized (v) {
+        v.keySet().removeIf(name -> name.contains(key));
+      }
+    }
+  }
+
   /** The verdict on one unit: see {@link Committed}. */
   public Committed committed(Location loc) {
+    Map<String, Map.Entry<Instant, Committed>> v = verified;
+    if (v != null) {
+      Map.Entry<Instant, Committed> seen = v.get(loc.manifestName());
+      if (seen != null && seen.getKey().plus(verifiedFor).isAfter(Instant.now())) {
+        return seen.getValue();
+      }
+    }
+    Committed verdict = check(loc);
+    if (v != null && verdict.intact()) {
+      v.put(loc.manifestName(), Map.entry(Instant.now(), verdict));
+    }
+    return verdict;
+  }
+
+  private Committed check(Location loc) {
     Committed read = readManifest(loc);
     if (read.manifest() == null) {
       return read;
@@ -121,6 +173,7 @@ public final class ArtifactStore implements AutoCloseable {
    * may be working on them.
    */
   public void withdraw(Location loc) {
+    forgetVerified(loc.key());
     blobs.delete(loc.manifestName());
     String outputs = loc.outputsPrefix();
     String folder = outputs.substring(0, outputs.length() - 1);

@@ -44,9 +44,24 @@ public class PipelineStatus {
   private List<StageStatus> stages = new ArrayList<>();
 
   @JsonPropertyDescription(
-      "Two conditions, for kubectl wait and other tools: Ready (the pipeline succeeded) and"
-          + " Stalled (it cannot progress: Invalid or Failed).")
+      "For kubectl wait and other tools: Ready (the pipeline succeeded), Stalled (it cannot"
+          + " progress: Invalid or Failed) and, while a stage's pods cannot start, Stuck (which"
+          + " stage, which pod, and why).")
   private List<PipelineCondition> conditions = new ArrayList<>();
+
+  @JsonPropertyDescription(
+      "The value of the annotation reprise.dev/retry this status answers. Setting the annotation"
+          + " to a new value retries a finished pipeline: its failed Jobs are deleted and it is"
+          + " planned again.")
+  private String retry;
+
+  public String getRetry() {
+    return retry;
+  }
+
+  public void setRetry(String retry) {
+    this.retry = retry;
+  }
 
   public Long getObservedGeneration() {
     return observedGeneration;

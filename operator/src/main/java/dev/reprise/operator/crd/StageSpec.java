@@ -87,6 +87,21 @@ public class StageSpec {
       "CPU and memory requested by each pod of the stage; not part of the key.")
   private StageResources resources;
 
+  @JsonPropertyDescription(
+      "How long each of the stage's Jobs may run before Kubernetes stops it and the stage fails"
+          + " (the Job's activeDeadlineSeconds), e.g. 90s, 30m, 2h or 1h30m; not part of the key."
+          + " Default: the chart's worker.timeout.")
+  @Pattern("^([0-9]{1,9}[smhd])+$")
+  private String timeout;
+
+  public String getTimeout() {
+    return timeout;
+  }
+
+  public void setTimeout(String timeout) {
+    this.timeout = timeout;
+  }
+
   public String getName() {
     return name;
   }

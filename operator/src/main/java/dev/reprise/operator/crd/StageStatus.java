@@ -33,6 +33,28 @@ public class StageStatus {
       "What the stage waits for, or why it failed (with the failing pod's last log lines).")
   private String message;
 
+  @JsonPropertyDescription("The Job that failed, when the stage failed.")
+  private String job;
+
+  @JsonPropertyDescription("The uid of the Job that failed (Jobs of a later retry have others).")
+  private String jobUid;
+
+  public String getJob() {
+    return job;
+  }
+
+  public void setJob(String job) {
+    this.job = job;
+  }
+
+  public String getJobUid() {
+    return jobUid;
+  }
+
+  public void setJobUid(String jobUid) {
+    this.jobUid = jobUid;
+  }
+
   public StageStatus() {}
 
   public StageStatus(String name, String state) {

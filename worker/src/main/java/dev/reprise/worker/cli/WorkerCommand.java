@@ -10,6 +10,7 @@ import dev.reprise.core.method.Method;
 import dev.reprise.core.method.MethodRegistry;
 import dev.reprise.core.method.Phase;
 import dev.reprise.core.store.ArtifactStore;
+import dev.reprise.core.store.BlobStore;
 import dev.reprise.core.store.Location;
 import dev.reprise.core.store.Manifest;
 import dev.reprise.core.store.Task;
@@ -17,9 +18,11 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -241,21 +244,81 @@ final class WorkerCommand implements Callable<Integer> {
       if (store.committed(loc).intact()) {
         out.println("reprise worker: " + what + " is already committed; nothing to do");
       } else {
-        Instant started = Instant.now();
-        out.println("reprise worker: running " + what);
-        Manifest m =
-            runner.run(task, phase, index, (where, message) -> out.println(where + ": " + message));
-        out.printf(
-            "reprise worker: committed %s (%d files) in %.2f s%n",
-            what,
-            m.outputs().size(),
-            (Instant.now().toEpochMilli() - started.toEpochMilli()) / 1000.0);
+        try (BlobStore.Lock lease = lease(store, unitLock(phase, index), loc, what, out)) {
+          if (lease == null) {
+            out.println(
+                "reprise worker: "
+                    + what
+                    + " was committed by another pod meanwhile; nothing to do");
+          } else {
+            Instant started = Instant.now();
+            out.println("reprise worker: running " + what);
+            Manifest m =
+                runner.run(
+                    task, phase, index, (where, message) -> out.println(where + ": " + message));
+            out.printf(
+                "reprise worker: committed %s (%d files) in %.2f s%n",
+                what,
+                m.outputs().size(),
+                (Instant.now().toEpochMilli() - started.toEpochMilli()) / 1000.0);
+          }
+        }
       }
       if (phase == Phase.ANALYSIS && !method.spec().has(Phase.SYNTHESIS)) {
         finishIfLast(runner, task, out);
       }
       out.flush();
       return 0;
+    }
+  }
+
+  /** How often a pod waiting for another pod's unit looks again. */
+  static final Duration LEASE_POLL = Duration.ofSeconds(2);
+
+  /**
+   * The store lease of one unit: the stage's key itself for its synthesis (the lease a local run
+   * takes), the key with {@code .prepare} or {@code .slice-N} otherwise. Two Jobs for one key (two
+   * namespaces, two clusters, a local run and a pod) compute each unit once.
+   */
+  static String unitLock(Phase phase, int index) {
+    return switch (phase) {
+      case SYNTHESIS -> "";
+      case PREPARE -> ".prepare";
+      case ANALYSIS -> ".slice-" + index;
+    };
+  }
+
+  /**
+   * Waits for the unit's lease; null when the holder committed the unit meanwhile (nothing left to
+   * do). Time spent here is not the unit's computing time: it is measured after.
+   */
+  private BlobStore.Lock lease(
+      ArtifactStore store, String suffix, Location loc, String what, PrintWriter out)
+      throws InterruptedException {
+    boolean told = false;
+    while (true) {
+      Optional<BlobStore.Lock> lock = store.tryLock(key + suffix);
+      if (lock.isPresent()) {
+        if (store.committed(loc).intact()) {
+          lock.get().close();
+          return null;
+        }
+        return lock.get();
+      }
+      if (store.committed(loc).intact()) {
+        return null;
+      }
+      if (!told) {
+        out.println(
+            "reprise worker: "
+                + what
+                + " is being computed elsewhere"
+                + store.lockHolder(key + suffix).map(h -> " (" + h + ")").orElse("")
+                + "; waiting for it");
+        out.flush();
+        told = true;
+      }
+      Thread.sleep(LEASE_POLL.toMillis());
     }
   }
 
