@@ -450,11 +450,18 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
   private boolean own(
       KubernetesClient client, Pipeline resource, List<PlannedStage> plan, Map<String, Job> jobs) {
     String uid = resource.getMetadata().getUid();
+    // Jobs it waits on; and every key of its plan: a Job whose stage was just committed is still
+    // its own (the Job's Complete condition may arrive after the commit), only one whose key left
+    // the plan (a spec change) is let go.
     Set<String> needed = new HashSet<>();
+    Set<String> keys = new HashSet<>();
     for (PlannedStage p : plan) {
-      if (p.state() == StageState.RUN && p.key() != null) {
-        for (Phase phase : Phase.values()) {
-          needed.add(StageJobs.name(p.key(), phase));
+      if (p.key() != null) {
+        keys.add(p.key());
+        if (p.state() == StageState.RUN) {
+          for (Phase phase : Phase.values()) {
+            needed.add(StageJobs.name(p.key(), phase));
+          }
         }
       }
     }
@@ -471,7 +478,8 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
               : job.getMetadata().getOwnerReferences();
       boolean mine = owners.stream().anyMatch(o -> uid.equals(o.getUid()));
       boolean need = needed.contains(job.getMetadata().getName());
-      if (need == mine) {
+      boolean stale = !keys.contains(StageJobs.keyOf(job));
+      if (need == mine || (mine && !stale)) {
         continue;
       }
       List<OwnerReference> next = new java.util.ArrayList<>(owners);
@@ -524,12 +532,13 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
         .append("{\"op\":\"add\",\"path\":\"/metadata/ownerReferences\",\"value\":")
         .append(ser.asJson(next))
         .append("}]");
+    // On the Job as read, so the client sends the patch without reading the Job first.
     client
         .batch()
         .v1()
         .jobs()
         .inNamespace(job.getMetadata().getNamespace())
-        .withName(job.getMetadata().getName())
+        .resource(job)
         .patch(PatchContext.of(PatchType.JSON), patch.toString());
   }
 

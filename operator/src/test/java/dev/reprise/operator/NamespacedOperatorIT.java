@@ -1,6 +1,7 @@
 package dev.reprise.operator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.Role;
@@ -32,12 +33,17 @@ class NamespacedOperatorIT {
     assertEquals(Set.of(), h.usage.clusterWide(), "requests outside the watched namespace");
     var rendered = TestingHelm.render(Map.of("operator.watchNamespaces", List.of(h.namespace)));
     assertEquals(List.of(), ChartTest.of(rendered, ClusterRole.class));
-    List<Role> roles = ChartTest.of(rendered, Role.class);
+    List<Role> roles =
+        ChartTest.of(rendered, Role.class).stream()
+            .filter(r -> !r.getMetadata().getName().endsWith("-leader"))
+            .toList();
     assertEquals(1, roles.size());
     assertEquals(h.namespace, roles.get(0).getMetadata().getNamespace());
-    assertEquals(
-        TestingHelm.grants(roles.get(0).getRules()),
-        h.usage.used(),
-        "granted in the namespace by charts/reprise (left) and used by the operator");
+    // Every request is granted there; QuarkusOperatorIT shows that every grant is used (these
+    // rules are the ClusterRole's, ChartTest checks).
+    Set<String> granted = TestingHelm.grants(roles.get(0).getRules());
+    assertTrue(
+        granted.containsAll(h.usage.used()),
+        "used by the operator " + h.usage.used() + ", granted in the namespace " + granted);
   }
 }

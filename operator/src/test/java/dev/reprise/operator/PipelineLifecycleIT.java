@@ -277,6 +277,82 @@ class PipelineLifecycleIT {
         "two slices and one synthesis, each once");
   }
 
+  /**
+   * Two operators, one Lease: only its holder reconciles; when it stops, the other takes over. (On
+   * today's code both would reconcile every pipeline.)
+   */
+  @Test
+  void onlyTheLeaderReconcilesAndAStandbyTakesOver() throws Exception {
+    var firstMetrics =
+        new io.micrometer.prometheus.PrometheusMeterRegistry(
+            io.micrometer.prometheus.PrometheusConfig.DEFAULT);
+    var secondMetrics =
+        new io.micrometer.prometheus.PrometheusMeterRegistry(
+            io.micrometer.prometheus.PrometheusConfig.DEFAULT);
+    PipelineOperator first =
+        PipelineOperator.start(
+            h.client,
+            h.settings,
+            dev.reprise.core.method.MethodRegistry.discover(),
+            firstMetrics,
+            java.util.function.UnaryOperator.identity(),
+            lease("first"));
+    awaitHolder("first");
+    PipelineOperator second =
+        PipelineOperator.start(
+            h.client,
+            h.settings,
+            dev.reprise.core.method.MethodRegistry.discover(),
+            secondMetrics,
+            java.util.function.UnaryOperator.identity(),
+            lease("second"));
+    try {
+      h.apply(PipelineOperatorIT.doc("led", "{}"));
+      h.await("led", "Succeeded", WAIT);
+      assertTrue(reconciles(firstMetrics) > 0, "the leader reconciled");
+      assertEquals(0, reconciles(secondMetrics), "the standby did not");
+
+      first.close();
+      awaitHolder("second");
+      h.apply(PipelineOperatorIT.doc("after", "{offset: 1}"));
+      h.await("after", "Succeeded", WAIT);
+      assertTrue(reconciles(secondMetrics) > 0, "the new leader reconciles");
+    } finally {
+      second.close();
+    }
+  }
+
+  private io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration lease(String who) {
+    return new io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration(
+        "reprise-operator",
+        h.namespace,
+        Duration.ofSeconds(4),
+        Duration.ofSeconds(3),
+        Duration.ofMillis(500),
+        who,
+        null,
+        false);
+  }
+
+  private void awaitHolder(String who) throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    String holder = null;
+    while (System.nanoTime() < deadline) {
+      var lease = h.client.leases().inNamespace(h.namespace).withName("reprise-operator").get();
+      holder = lease == null ? null : lease.getSpec().getHolderIdentity();
+      if (who.equals(holder)) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    assertEquals(who, holder, "the Lease's holder");
+  }
+
+  private static long reconciles(io.micrometer.core.instrument.MeterRegistry r) {
+    var t = r.find("reprise.reconcile").timer();
+    return t == null ? 0 : t.count();
+  }
+
   private void retry(String name, String value) {
     h.client
         .resources(Pipeline.class)

@@ -88,7 +88,13 @@ class RealClusterIT {
     assertTrue(allowed("create", "", "events", ns), "records events");
     assertTrue(!allowed("create", "", "pods", ns), "creates no pods itself");
     assertTrue(!allowed("get", "", "secrets", ns), "reads no Secrets");
-    assertTrue(!allowed("delete", "batch", "jobs", ns), "deletes no Jobs");
+    assertTrue(allowed("delete", "batch", "jobs", ns), "deletes Jobs (a retry, a cancellation)");
+    assertTrue(allowed("patch", "batch", "jobs", ns), "sets the owners of Jobs");
+    assertTrue(!allowed("update", "batch", "jobs", ns), "never replaces a Job");
+    assertTrue(
+        allowed("update", "coordination.k8s.io", "leases", TestingControlPlane.OPERATOR_NAMESPACE),
+        "renews its Lease in the release namespace");
+    assertTrue(!allowed("update", "coordination.k8s.io", "leases", ns), "and nowhere else");
   }
 
   private boolean allowed(String verb, String group, String resource, String namespace) {
@@ -295,8 +301,18 @@ class RealClusterIT {
     assertTrue(
         scheduled.get(0).getMessage().startsWith("0/1 nodes are available: 1 Insufficient cpu."),
         scheduled.get(0).getMessage());
-    Pipeline p = cluster.client.resources(Pipeline.class).inNamespace(ns).withName("too-big").get();
+    Pipeline p =
+        cluster.await(
+            ns,
+            "too-big",
+            x -> PipelineProgress.condition(x.getStatus(), PipelineProgress.STUCK) != null,
+            WAIT,
+            "a Stuck condition");
     assertEquals("Running", stage(p, "scaled").getState());
+    String stuck = PipelineProgress.condition(p.getStatus(), PipelineProgress.STUCK).getMessage();
+    assertTrue(
+        stuck.contains("stage 'scaled': pod reprise-") && stuck.contains("Insufficient cpu"),
+        stuck);
     assertTrue(
         ledger.pods.values().stream()
             .filter(q -> "analysis".equals(q.getMetadata().getLabels().get(StageJobs.PHASE_LABEL)))
@@ -385,6 +401,70 @@ class RealClusterIT {
             .get()
             .getStatus()
             .getPhase());
+
+    // A retry asked with kubectl, as `reprise retry` does: the stage runs again in a new Job (and
+    // fails again: the data is still bad).
+    cluster.kubectl(
+        "annotate", "pipelines.reprise.dev", "stays-failed", "-n", ns, "reprise.dev/retry=1");
+    Pipeline retried =
+        cluster.await(
+            ns,
+            "stays-failed",
+            x ->
+                x.getStatus() != null
+                    && "1".equals(x.getStatus().getRetry())
+                    && "Failed".equals(x.getStatus().getPhase()),
+            WAIT,
+            "the retry answered, Failed again");
+    assertTrue(
+        !stage(p, "check").getJobUid().equals(stage(retried, "check").getJobUid()), "a new Job");
+  }
+
+  /**
+   * Deleting a running Pipeline cancels what only it needed: the garbage collector deletes its
+   * Jobs, which the Pipeline owns, and their pods.
+   */
+  @Test
+  void deletingARunningPipelineDeletesTheJobsOnlyItNeeded() throws Exception {
+    cluster.apply(
+        ns,
+        fresh(PipelineOperatorIT.doc("cancelled", "{}"))
+            .replace("slices: 3}", "slices: 1, params: {sleepMillis: 60000}}"));
+    Pod running = awaitRunningPod("analysis", 0, 0);
+    String job = running.getMetadata().getLabels().get("batch.kubernetes.io/job-name");
+    Job j = cluster.client.batch().v1().jobs().inNamespace(ns).withName(job).get();
+    assertEquals(
+        List.of("Pipeline/cancelled"),
+        j.getMetadata().getOwnerReferences().stream()
+            .map(o -> o.getKind() + "/" + o.getName())
+            .toList());
+    cluster.kubectl("delete", "pipeline", "cancelled", "-n", ns, "--wait=true");
+    assertNull(
+        cluster.awaitJob(ns, job, x -> x == null, Duration.ofSeconds(90), "garbage-collected"));
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (cluster.client.pods().inNamespace(ns).withName(running.getMetadata().getName()).get()
+            != null
+        && System.nanoTime() < deadline) {
+      pause();
+    }
+    assertNull(
+        cluster.client.pods().inNamespace(ns).withName(running.getMetadata().getName()).get(),
+        "the Job's pod went with it");
+  }
+
+  /** A stage's timeout is its Jobs' deadline: past it the Job controller stops the pods. */
+  @Test
+  void aStageThatOutlivesItsTimeoutFailsWithDeadlineExceeded() {
+    cluster.apply(
+        ns,
+        fresh(PipelineOperatorIT.doc("too-slow", "{}"))
+            .replace("slices: 3}", "slices: 1, timeout: 5s, params: {sleepMillis: 60000}}"));
+    Pipeline p = cluster.await(ns, "too-slow", "Failed", WAIT);
+    StageStatus scaled = stage(p, "scaled");
+    assertTrue(scaled.getMessage().contains("DeadlineExceeded"), scaled.getMessage());
+    assertNotNull(scaled.getJobUid());
+    Job job = cluster.client.batch().v1().jobs().inNamespace(ns).withName(scaled.getJob()).get();
+    assertEquals(5L, job.getSpec().getActiveDeadlineSeconds());
   }
 
   private String failedReason(String job) {

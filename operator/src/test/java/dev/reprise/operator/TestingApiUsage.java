@@ -48,6 +48,19 @@ final class TestingApiUsage extends KubernetesCrudDispatcher {
 
   @Override
   public MockResponse dispatch(RecordedRequest request) {
+    if ("POST".equals(request.getMethod())
+        && request.getPath().startsWith("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")) {
+      // The mock server cannot review access; leader election asks before it starts. As a real
+      // API server would for an account holding the chart's Lease role.
+      return new MockResponse()
+          .setResponseCode(201)
+          .setBody(
+              "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SelfSubjectRulesReview\","
+                  + "\"metadata\":{},\"spec\":{},\"status\":{\"incomplete\":false,"
+                  + "\"nonResourceRules\":[],\"resourceRules\":[{\"apiGroups\":"
+                  + "[\"coordination.k8s.io\"],\"resources\":[\"leases\"],"
+                  + "\"verbs\":[\"create\",\"get\",\"update\"]}]}}");
+    }
     MockResponse refused =
         refusals.get(request.getMethod() + " " + URI.create(request.getPath()).getPath());
     if (refused != null) {

@@ -201,6 +201,8 @@ final class TestingCluster implements AutoCloseable {
                       .withLastTimestamp(Instant.now().toString())
                       .build())
               .create();
+          // The Job controller's sync after the refusal writes the Job's status.
+          status(j -> j.getStatus().setActive(0));
           return; // the Job stays without pods, active 0, as long as the quota says no
         }
       }

@@ -93,6 +93,40 @@ class PipelineParserTest {
     assertHas(ps, "stage 'Bad_Name'", "name", "lower-case");
   }
 
+  /** A stage's timeout is a duration as Kubernetes users write one; it is not part of a key. */
+  @Test
+  void aTimeoutIsADuration() throws Exception {
+    Path f = tmp.resolve("t.yaml");
+    Files.writeString(
+        f,
+        """
+        apiVersion: reprise.dev/v1alpha1
+        metadata: {name: t}
+        spec:
+          stages:
+            - {name: a, method: test.source, timeout: 1h30m}
+            - {name: b, method: test.source, params: {count: 3}}
+        """);
+    Pipeline p = parser.parse(f);
+    assertEquals(java.time.Duration.ofMinutes(90), p.stage("a").orElseThrow().timeout());
+    assertEquals(null, p.stage("b").orElseThrow().timeout());
+    assertEquals(java.time.Duration.ofDays(1), PipelineParser.parseDuration("1d"));
+    assertEquals(null, PipelineParser.parseDuration("0s"));
+    assertEquals(null, PipelineParser.parseDuration("90"));
+    List<String> ps =
+        problems(
+            """
+        apiVersion: reprise.dev/v1alpha1
+        metadata: {name: t}
+        spec:
+          stages:
+            - {name: a, method: test.source, timeout: soon}
+            - {name: b, method: test.source, timeout: 90}
+        """);
+    assertHas(ps, "stage 'a'", "timeout", "90s, 30m, 2h or 1h30m");
+    assertHas(ps, "stage 'b'", "timeout");
+  }
+
   @Test
   void aCycleIsNamedInOrder() throws Exception {
     List<String> ps =
