@@ -32,7 +32,8 @@ import java.util.Map;
 /**
  * The Jobs a stage becomes, as plain Fabric8 objects: a pure factory, no API calls. A Job is named
  * from the stage's key and phase, so two pipelines needing the same result find one Job, and a
- * restarted operator finds the Jobs it created. Jobs are only ever created, never updated.
+ * restarted operator finds the Jobs it created. A Job is never changed once created, except for its
+ * ownerReferences: the pipelines that need it (see PipelineReconciler).
  */
 public final class StageJobs {
   public static final String MANAGED_BY = "app.kubernetes.io/managed-by";

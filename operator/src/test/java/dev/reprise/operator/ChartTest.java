@@ -213,6 +213,7 @@ class ChartTest {
         Set.of(
             "coordination.k8s.io/leases/" + lease + " get",
             "coordination.k8s.io/leases/" + lease + " update",
+            "coordination.k8s.io/leases/" + lease + " patch",
             "coordination.k8s.io/leases create"),
         leader.get(0).getRules().stream()
             .flatMap(
