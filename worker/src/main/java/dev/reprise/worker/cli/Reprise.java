@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
       StoreCommand.class,
       PushCommand.class,
       WorkerCommand.class,
+      VolumeDigestCommand.class,
       MethodsCommand.class
     })
 public final class Reprise implements Runnable {
@@ -72,6 +73,8 @@ public final class Reprise implements Runnable {
       for (CommandLine sub : cl.getSubcommands().values()) {
         if (sub.getCommand() instanceof WorkerCommand worker) {
           worker.useEnvironment(env);
+        } else if (sub.getCommand() instanceof VolumeDigestCommand digest) {
+          digest.useEnvironment(env);
         }
       }
     }
