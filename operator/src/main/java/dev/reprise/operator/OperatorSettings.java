@@ -22,6 +22,7 @@ import java.util.Map;
  * @param pods what every pod gets unless its stage says otherwise, and where pods may run
  * @param createBucket create the default store's bucket if it is missing (for a bundled MinIO);
  *     otherwise a missing bucket is an error
+ * @param volumes which data volumes pipelines may mount
  */
 public record OperatorSettings(
     String image,
@@ -32,7 +33,32 @@ public record OperatorSettings(
     Duration ttlAfterFinished,
     Duration recheck,
     WorkerPods pods,
-    boolean createBucket) {
+    boolean createBucket,
+    DataVolumePolicy volumes) {
+
+  /** Settings that allow no data volume. */
+  public OperatorSettings(
+      String image,
+      String defaultStore,
+      S3Settings s3,
+      String credentialsSecret,
+      int retriesPerSlice,
+      Duration ttlAfterFinished,
+      Duration recheck,
+      WorkerPods pods,
+      boolean createBucket) {
+    this(
+        image,
+        defaultStore,
+        s3,
+        credentialsSecret,
+        retriesPerSlice,
+        ttlAfterFinished,
+        recheck,
+        pods,
+        createBucket,
+        DataVolumePolicy.NONE);
+  }
 
   /** Where the images look for users' method jars ({@code /opt/reprise/methods/*.jar}). */
   public static final String METHODS_DIR = "/opt/reprise/methods";
@@ -53,6 +79,7 @@ public record OperatorSettings(
         Duration.ofSeconds(Long.parseLong(env.getOrDefault("REPRISE_JOB_TTL_SECONDS", "3600"))),
         Duration.ofSeconds(Long.parseLong(env.getOrDefault("REPRISE_RECHECK_SECONDS", "60"))),
         WorkerPods.fromEnvironment(env),
-        Boolean.parseBoolean(env.getOrDefault("REPRISE_CREATE_BUCKET", "false")));
+        Boolean.parseBoolean(env.getOrDefault("REPRISE_CREATE_BUCKET", "false")),
+        DataVolumePolicy.fromEnvironment(env));
   }
 }
