@@ -41,6 +41,8 @@ final class OperatorBeans {
           "REPRISE_WORKER_TOLERATIONS",
           "REPRISE_WORKER_PULL_SECRETS",
           "REPRISE_CREATE_BUCKET",
+          DataVolumePolicy.CLAIMS_VAR,
+          DataVolumePolicy.HOST_PATHS_VAR,
           S3Settings.ENDPOINT_VAR,
           S3Settings.ACCESS_KEY_VAR,
           S3Settings.SECRET_KEY_VAR,
