@@ -191,7 +191,8 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
       return UpdateControl.<Pipeline>noUpdate().rescheduleAfter(CANNOT_PLAN_RETRY);
     }
     if (!data.ready()) {
-      return digestData(resource, context, pipeline, data, existing, storeUri, previous, now);
+      return digestData(
+          resource, context, pipeline, data, existing, storeUri, generation, previous, now);
     }
     forget(ResourceID.fromResource(resource), data.needs());
     List<Problem> unshipped = unshippedFiles(resource, pipeline, store, storeUri);
@@ -277,12 +278,11 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
       VolumeData.Observed data,
       Map<String, Job> existing,
       String storeUri,
+      long generation,
       PipelineStatus previous,
       Instant now) {
     KubernetesClient client = context.getClient();
     String ns = resource.getMetadata().getNamespace();
-    long generation =
-        resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
     VolumeData.Progress progress =
         VolumeData.progress(
             generation,

@@ -244,14 +244,9 @@ final class VolumeData {
       stages.add(st);
     }
     status.setStages(stages);
-    long known =
-        observed.needs().size()
-            - observed.needs().stream()
-                .filter(n -> !observed.results().containsKey(n.request()))
-                .count();
     status.setMessage(
         "computing the digests of data on volumes: "
-            + known
+            + observed.results().size()
             + " of "
             + observed.needs().size()
             + " known");
