@@ -168,7 +168,10 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
                   ns,
                   resource.getMetadata().getName(),
                   resource.getMetadata().getUid(),
-                  generation),
+                  generation,
+                  resource.getMetadata().getAnnotations() == null
+                      ? null
+                      : resource.getMetadata().getAnnotations().get(VolumeData.RETRY_ANNOTATION)),
               new VolumeDigests(store.blobs()));
       plan =
           data.ready()

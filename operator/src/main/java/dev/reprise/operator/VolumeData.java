@@ -26,9 +26,10 @@ import java.util.function.Function;
  * reconciler observed.
  *
  * <p>A digest is asked for once per pipeline generation (the request names the volume, the path,
- * the pipeline's uid and generation): the digest Job of a new generation lists the data again, and
- * reuses the stored digest if the listing (names, sizes, mtimes) is unchanged. Between generations
- * nothing is listed, as a finished pipeline does not run again until its spec changes.
+ * the pipeline's uid and generation, and its retry annotation): the digest Job of a new generation
+ * lists the data again, and reuses the stored digest if the listing (names, sizes, mtimes) is
+ * unchanged. Between generations nothing is listed, as a finished pipeline does not run again until
+ * its spec changes.
  */
 final class VolumeData {
   private VolumeData() {}
@@ -70,9 +71,17 @@ final class VolumeData {
     return out;
   }
 
-  /** The digests the pipeline needs, one per distinct request, in stage order. */
+  /** The annotation that asks a finished pipeline to run again (DESIGN.md's lifecycle). */
+  static final String RETRY_ANNOTATION = "reprise.dev/retry";
+
+  /**
+   * The digests the pipeline needs, one per distinct request, in stage order.
+   *
+   * @param retry the value of the {@value #RETRY_ANNOTATION} annotation, or null: a new value is a
+   *     new request, so a retried pipeline lists its data again
+   */
   static List<Need> needs(
-      Pipeline pipeline, String namespace, String name, String uid, long generation) {
+      Pipeline pipeline, String namespace, String name, String uid, long generation, String retry) {
     Map<String, Need> out = new LinkedHashMap<>();
     if (pipeline.volumes().isEmpty()) {
       return List.of();
@@ -100,6 +109,9 @@ final class VolumeData {
         parts.put("pipeline", namespace + "/" + name);
         parts.put("uid", uid == null ? "" : uid);
         parts.put("generation", generation);
+        if (retry != null) {
+          parts.put("retry", retry);
+        }
         String request = VolumeDigests.request(parts);
         out.putIfAbsent(
             request,

@@ -64,7 +64,7 @@ class VolumeDataTest {
 
   @Test
   void onePerDistinctPathAndGenerationNamedByTheVolumesIdentity() throws Exception {
-    List<VolumeData.Need> needs = VolumeData.needs(pipeline(), "ns", "p", "uid-1", 3);
+    List<VolumeData.Need> needs = VolumeData.needs(pipeline(), "ns", "p", "uid-1", 3, null);
     assertEquals(2, needs.size(), "the same clean path twice is one digest: " + needs);
     assertEquals("load", needs.get(0).stage());
     assertEquals("/data/eeg/study", needs.get(0).location());
@@ -75,20 +75,26 @@ class VolumeDataTest {
         !needs
             .get(0)
             .request()
-            .equals(VolumeData.needs(pipeline(), "ns", "p", "uid-1", 4).get(0).request()),
+            .equals(VolumeData.needs(pipeline(), "ns", "p", "uid-1", 4, null).get(0).request()),
         "a new generation lists the data again");
     assertTrue(
         !needs
             .get(0)
             .request()
-            .equals(VolumeData.needs(pipeline(), "ns", "q", "uid-2", 3).get(0).request()),
+            .equals(VolumeData.needs(pipeline(), "ns", "q", "uid-2", 3, null).get(0).request()),
         "so does another pipeline");
+    assertTrue(
+        !needs
+            .get(0)
+            .request()
+            .equals(VolumeData.needs(pipeline(), "ns", "p", "uid-1", 3, "1").get(0).request()),
+        "and a retry");
   }
 
   @Test
   void stagesWaitNamingTheJobUntilEveryDigestIsKnown() throws Exception {
     Pipeline p = pipeline();
-    List<VolumeData.Need> needs = VolumeData.needs(p, "ns", "p", "uid", 1);
+    List<VolumeData.Need> needs = VolumeData.needs(p, "ns", "p", "uid", 1, null);
     VolumeData.Need study = needs.get(0);
     VolumeData.Need other = needs.get(1);
     VolumeData.Observed observed =
@@ -134,7 +140,7 @@ class VolumeDataTest {
   void aFailedDigestJobIsInvalidForExit2AndFailedOtherwiseAndFinalForTheGeneration()
       throws Exception {
     Pipeline p = pipeline();
-    List<VolumeData.Need> needs = VolumeData.needs(p, "ns", "p", "uid", 1);
+    List<VolumeData.Need> needs = VolumeData.needs(p, "ns", "p", "uid", 1, null);
     VolumeData.Observed none = new VolumeData.Observed(needs, Map.of());
     Map<String, Job> jobs =
         Map.of(
@@ -184,7 +190,7 @@ class VolumeDataTest {
     assertNull(after.status());
     assertTrue(after.toCreate().isEmpty());
     // ...but a new generation asks again.
-    List<VolumeData.Need> next = VolumeData.needs(p, "ns", "p", "uid", 2);
+    List<VolumeData.Need> next = VolumeData.needs(p, "ns", "p", "uid", 2, null);
     assertEquals(
         next,
         VolumeData.progress(
