@@ -918,7 +918,7 @@ public final class PipelineParser {
                       ? ""
                       : " (it is on "
                           + volume.describe()
-                          + ", which only Kubernetes mounts: run here, the path is read as"
+                          + ", which only Kubernetes mounts: run here, the path is read from this machine as"
                           + " written)")));
     } else if (!Files.isReadable(p)) {
       problems.add(new Problem(file, stage, field, "cannot read " + p));
