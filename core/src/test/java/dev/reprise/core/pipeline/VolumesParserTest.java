@@ -74,12 +74,16 @@ class VolumesParserTest {
   void runHereAPathOnAVolumeIsReadAsWrittenAndAMissingOneSaysWhy() throws Exception {
     // Not under /tmp, which a volume may not hide.
     Path data = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "eeg");
-    Pipeline p =
-        parse(
-            "- {name: eeg, mountPath: " + data + ", hostPath: {path: /srv/eeg}}",
-            data.toString(),
-            false);
-    assertEquals(1, p.volumes().size());
+    try {
+      Pipeline p =
+          parse(
+              "- {name: eeg, mountPath: " + data + ", hostPath: {path: /srv/eeg}}",
+              data.toString(),
+              false);
+      assertEquals(1, p.volumes().size());
+    } finally {
+      Files.delete(data);
+    }
     assertHas(
         problems(
             "- {name: eeg, mountPath: /data/eeg, hostPath: {path: /srv/eeg}}",
