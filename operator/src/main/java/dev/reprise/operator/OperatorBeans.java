@@ -50,6 +50,8 @@ final class OperatorBeans {
           "REPRISE_LEASE_NAME",
           "REPRISE_LEASE_NAMESPACE",
           "REPRISE_POD_NAME",
+          DataVolumePolicy.CLAIMS_VAR,
+          DataVolumePolicy.HOST_PATHS_VAR,
           S3Settings.ENDPOINT_VAR,
           S3Settings.ACCESS_KEY_VAR,
           S3Settings.SECRET_KEY_VAR,

@@ -29,6 +29,7 @@ import java.util.Map;
  * @param stageTimeout how long a stage's Job may run when the stage sets no {@code timeout}
  * @param allowedStores prefixes a Pipeline's {@code spec.store} may start with (at a path
  *     boundary); the default store is always allowed
+ * @param volumes which data volumes pipelines may mount
  */
 public record OperatorSettings(
     String image,
@@ -41,13 +42,14 @@ public record OperatorSettings(
     WorkerPods pods,
     boolean createBucket,
     Duration stageTimeout,
-    List<String> allowedStores) {
+    List<String> allowedStores,
+    DataVolumePolicy volumes) {
 
   public OperatorSettings {
     allowedStores = List.copyOf(allowedStores);
   }
 
-  /** With a day's timeout, and no store but the default one allowed. */
+  /** With a day's timeout, no store but the default one allowed, and no data volume. */
   public OperatorSettings(
       String image,
       String defaultStore,
@@ -68,8 +70,34 @@ public record OperatorSettings(
         recheck,
         pods,
         createBucket,
+        DataVolumePolicy.NONE);
+  }
+
+  /** With a day's timeout and no store but the default one allowed. */
+  public OperatorSettings(
+      String image,
+      String defaultStore,
+      S3Settings s3,
+      String credentialsSecret,
+      int retriesPerSlice,
+      Duration ttlAfterFinished,
+      Duration recheck,
+      WorkerPods pods,
+      boolean createBucket,
+      DataVolumePolicy volumes) {
+    this(
+        image,
+        defaultStore,
+        s3,
+        credentialsSecret,
+        retriesPerSlice,
+        ttlAfterFinished,
+        recheck,
+        pods,
+        createBucket,
         DEFAULT_TIMEOUT,
-        List.of());
+        List.of(),
+        volumes);
   }
 
   /** A stage's Jobs' deadline unless the stage or the chart says otherwise. */
@@ -128,7 +156,8 @@ public record OperatorSettings(
         Arrays.stream(env.getOrDefault("REPRISE_ALLOWED_STORES", "").split(","))
             .map(String::strip)
             .filter(v -> !v.isEmpty())
-            .toList());
+            .toList(),
+        DataVolumePolicy.fromEnvironment(env));
   }
 
   private static Duration timeout(String text) {

@@ -454,7 +454,7 @@ public final class PipelineProgress {
     return first == null ? null : Duration.between(first, last).toMillis() / 1000.0;
   }
 
-  private static List<PipelineCondition> conditions(
+  static List<PipelineCondition> conditions(
       String phase, String message, long generation, PipelineStatus previous, Instant now) {
     List<PipelineCondition> out = new ArrayList<>();
     out.add(condition(READY, SUCCEEDED.equals(phase), phase, message, generation, previous, now));

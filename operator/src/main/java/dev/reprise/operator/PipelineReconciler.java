@@ -5,6 +5,7 @@ import dev.reprise.core.InvalidInputException;
 import dev.reprise.core.StoreException;
 import dev.reprise.core.exec.Planner;
 import dev.reprise.core.exec.Planner.PlannedStage;
+import dev.reprise.core.exec.StageResolver;
 import dev.reprise.core.exec.StageState;
 import dev.reprise.core.method.MethodRegistry;
 import dev.reprise.core.method.Phase;
@@ -15,6 +16,7 @@ import dev.reprise.core.store.ArtifactStore;
 import dev.reprise.core.store.Location;
 import dev.reprise.core.store.Manifest;
 import dev.reprise.core.store.Task;
+import dev.reprise.core.store.VolumeDigests;
 import dev.reprise.operator.crd.Pipeline;
 import dev.reprise.operator.crd.PipelineStatus;
 import dev.reprise.operator.crd.StageStatus;
@@ -247,12 +249,25 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
           PipelineProgress.invalid(generation, count, e.problems(), previous, now),
           now);
     }
+    String label = resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName();
+    List<Problem> refused =
+        VolumeData.refused(
+            pipeline, resource.getMetadata().getNamespace(), settings.volumes(), label);
+    if (!refused.isEmpty()) {
+      return finish(
+          resource,
+          context,
+          previous,
+          PipelineProgress.invalid(generation, pipeline.stages().size(), refused, previous, now),
+          now);
+    }
 
     // 2. Observe: Jobs first, then the store, so a Job seen complete has its commit visible.
     Map<String, Job> existing = observeJobs(ns);
     String storeUri = pipeline.store() != null ? pipeline.store() : settings.defaultStore();
     ArtifactStore store;
     List<PlannedStage> plan;
+    VolumeData.Observed data;
     try {
       store = stores.store(storeUri);
       if (retryAsked && previous.getStages() != null) {
@@ -261,7 +276,27 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
             .filter(st -> st.getKey() != null)
             .forEach(st -> store.forgetVerified(st.getKey()));
       }
-      plan = new Planner(store, stores.resolver(), false).plan(pipeline);
+      // Data on volumes is digested on the cluster: no stage is keyed before its digests are known.
+      data =
+          VolumeData.observe(
+              VolumeData.needs(
+                  pipeline,
+                  ns,
+                  resource.getMetadata().getName(),
+                  resource.getMetadata().getUid(),
+                  generation,
+                  resource.getMetadata().getAnnotations() == null
+                      ? null
+                      : resource.getMetadata().getAnnotations().get(VolumeData.RETRY_ANNOTATION)),
+              new VolumeDigests(store.blobs()));
+      plan =
+          data.ready()
+              ? new Planner(
+                      store,
+                      new StageResolver(stores.resolver().data().withKnown(data.digests())),
+                      false)
+                  .plan(pipeline)
+              : List.of();
     } catch (InvalidInputException | StoreException | UncheckedIOException e) {
       // A missing bucket, refused keys, a store out of reach after its own retries, an input's
       // data that cannot be read: shown on the pipeline, and tried again.
@@ -274,6 +309,11 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
           now);
       return UpdateControl.<Pipeline>noUpdate().rescheduleAfter(CANNOT_PLAN_RETRY);
     }
+    if (!data.ready()) {
+      return digestData(
+          resource, context, pipeline, data, existing, storeUri, generation, previous, now);
+    }
+    forget(ResourceID.fromResource(resource), data.needs());
     List<Problem> unshipped = unshippedFiles(resource, pipeline, store, storeUri);
     if (!unshipped.isEmpty()) {
       return finish(
@@ -327,18 +367,10 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
               p.stage(),
               pipeline.parallelism(),
               resource.getMetadata().getName() + "/" + p.stage().name(),
-              settings);
+              settings,
+              pipeline.volumes());
       job.getMetadata().setOwnerReferences(List.of(owner(resource)));
-      try {
-        Job created = client.batch().v1().jobs().inNamespace(ns).resource(job).create();
-        jobs.handleRecentResourceCreate(ResourceID.fromResource(created), created);
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
-          throw e; // a passing fault: retried with backoff
-        }
-        // Another pipeline (or this one before a restart) created it: that is the point of the
-        // name.
-      }
+      create(client, ns, job);
     }
     metrics.stages(result.newlyReused(), result.newlyRan(), result.newlySavedSeconds());
     UpdateControl<Pipeline> done = finish(resource, context, previous, result.status(), now);
@@ -540,6 +572,86 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
         .inNamespace(job.getMetadata().getNamespace())
         .resource(job)
         .patch(PatchContext.of(PatchType.JSON), patch.toString());
+  }
+
+  /**
+   * While the digests of data on volumes are not all known: create the digest Jobs that are missing
+   * (the pipeline waits on their requests, so their events wake it) and show the stages waiting, or
+   * the failure of a digest Job.
+   */
+  private UpdateControl<Pipeline> digestData(
+      Pipeline resource,
+      Context<Pipeline> context,
+      dev.reprise.core.pipeline.Pipeline pipeline,
+      VolumeData.Observed data,
+      Map<String, Job> existing,
+      String storeUri,
+      long generation,
+      PipelineStatus previous,
+      Instant now) {
+    KubernetesClient client = context.getClient();
+    String ns = resource.getMetadata().getNamespace();
+    VolumeData.Progress progress =
+        VolumeData.progress(
+            generation,
+            pipeline,
+            ns + "/" + resource.getMetadata().getName(),
+            data,
+            existing,
+            previous,
+            job -> failureDetail(client, job),
+            job -> waitingDetail(client, job),
+            now);
+    if (progress.status() == null) {
+      return UpdateControl.noUpdate();
+    }
+    ResourceID id = ResourceID.fromResource(resource);
+    for (VolumeData.Need n : data.needs()) {
+      waiting.computeIfAbsent(n.request(), k -> ConcurrentHashMap.newKeySet()).add(id);
+    }
+    for (VolumeData.Need n : progress.toCreate()) {
+      Job job =
+          DigestJobs.desired(
+              ns,
+              storeUri,
+              n.volume(),
+              n.path(),
+              n.identity(),
+              n.request(),
+              resource.getMetadata().getName() + "/" + n.stage() + " " + n.field(),
+              settings);
+      // Its request names this pipeline (uid and generation): it is this pipeline's alone.
+      job.getMetadata().setOwnerReferences(List.of(owner(resource)));
+      create(client, ns, job);
+    }
+    return finish(resource, context, previous, progress.status(), now);
+  }
+
+  /** The pipeline no longer waits on these digest requests. */
+  private void forget(ResourceID id, List<VolumeData.Need> needs) {
+    for (VolumeData.Need n : needs) {
+      waiting.computeIfPresent(
+          n.request(),
+          (k, ids) -> {
+            ids.remove(id);
+            return ids.isEmpty() ? null : ids;
+          });
+    }
+  }
+
+  /**
+   * Creates a Job; one that exists already (a 409) is what was wanted: another pipeline (or this
+   * one before a restart) created it, which is the point of its name.
+   */
+  private void create(KubernetesClient client, String ns, Job job) {
+    try {
+      Job created = client.batch().v1().jobs().inNamespace(ns).resource(job).create();
+      jobs.handleRecentResourceCreate(ResourceID.fromResource(created), created);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+        throw e; // a passing fault: retried with backoff
+      }
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.reprise.core.command.CommandMethod;
 import dev.reprise.core.command.CommandSpec;
 import dev.reprise.core.command.CommandWorkspace;
 import dev.reprise.core.method.Phase;
+import dev.reprise.core.pipeline.DataVolume;
 import dev.reprise.core.pipeline.Stage;
 import dev.reprise.core.store.S3Settings;
 import io.fabric8.kubernetes.api.model.EmptyDirVolumeSource;
@@ -78,6 +79,10 @@ public final class StageJobs {
   static final int KEY_CHARS = 32;
 
   private static final String TMP_VOLUME = "tmp";
+
+  /** A data volume's name in a pod: the prefix keeps it apart from the pod's own volumes. */
+  static final String DATA_VOLUME_PREFIX = "data-";
+
   private static final String METHODS_VOLUME = "methods";
   private static final String WORKSPACE_VOLUME = "reprise";
   private static final long USER_ID = 65532;
@@ -115,6 +120,24 @@ public final class StageJobs {
       Integer parallelism,
       String requestedBy,
       OperatorSettings settings) {
+    return desired(
+        namespace, store, key, phase, stage, parallelism, requestedBy, settings, List.of());
+  }
+
+  /**
+   * As above, with the pipeline's data volumes mounted read-only in the containers that read data:
+   * the worker, and in a command stage's pod also the stage-in and command containers.
+   */
+  public static Job desired(
+      String namespace,
+      String store,
+      String key,
+      Phase phase,
+      Stage stage,
+      Integer parallelism,
+      String requestedBy,
+      OperatorSettings settings,
+      List<DataVolume> volumes) {
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(MANAGED_BY, OPERATOR);
     labels.put(KEY_LABEL, key.substring(0, KEY_CHARS));
@@ -151,7 +174,7 @@ public final class StageJobs {
                     ? Map.of("kubectl.kubernetes.io/default-container", COMMAND_CONTAINER)
                     : null)
             .endMetadata()
-            .withSpec(podSpec(store, key, phase, stage, settings))
+            .withSpec(withDataVolumes(podSpec(store, key, phase, stage, settings), volumes))
             .endTemplate()
             .endSpec();
     if (indexed) {
@@ -303,8 +326,52 @@ public final class StageJobs {
         .build();
   }
 
+  /** The pod with {@code volumes} added and mounted read-only where data is read. */
+  private static PodSpec withDataVolumes(PodSpec pod, List<DataVolume> volumes) {
+    if (volumes.isEmpty()) {
+      return pod;
+    }
+    PodSpecBuilder b = new PodSpecBuilder(pod);
+    for (DataVolume v : volumes) {
+      b.addToVolumes(dataVolume(v));
+    }
+    PodSpec out = b.build();
+    List<io.fabric8.kubernetes.api.model.Container> readers = new ArrayList<>(out.getContainers());
+    if (out.getInitContainers() != null) {
+      readers.addAll(out.getInitContainers());
+    }
+    for (var c : readers) {
+      if (List.of(CONTAINER, STAGE_IN_CONTAINER, COMMAND_CONTAINER).contains(c.getName())) {
+        List<VolumeMount> mounts = new ArrayList<>(c.getVolumeMounts());
+        volumes.forEach(v -> mounts.add(dataMount(v)));
+        c.setVolumeMounts(mounts);
+      }
+    }
+    return out;
+  }
+
+  /** A data volume in a pod: "data-" and its name, read-only; a hostPath must be a folder. */
+  static io.fabric8.kubernetes.api.model.Volume dataVolume(DataVolume v) {
+    io.fabric8.kubernetes.api.model.VolumeBuilder b =
+        new io.fabric8.kubernetes.api.model.VolumeBuilder().withName(DATA_VOLUME_PREFIX + v.name());
+    if (v.claimName() != null) {
+      b.withNewPersistentVolumeClaim(v.claimName(), true);
+    } else {
+      b.withNewHostPath(v.hostPath(), "Directory");
+    }
+    return b.build();
+  }
+
+  static VolumeMount dataMount(DataVolume v) {
+    return new VolumeMountBuilder()
+        .withName(DATA_VOLUME_PREFIX + v.name())
+        .withMountPath(v.mountPath())
+        .withReadOnly(true)
+        .build();
+  }
+
   /** The pod-level settings every stage's pod shares: no token, non-root, placement, /tmp. */
-  private static PodSpecBuilder pod(OperatorSettings settings) {
+  static PodSpecBuilder pod(OperatorSettings settings) {
     PodSpecBuilder pod =
         new PodSpecBuilder()
             .withRestartPolicy("Never")
@@ -338,7 +405,7 @@ public final class StageJobs {
   }
 
   /** What the worker needs to reach the store: endpoint, keys from the Secret, a cache. */
-  private static List<EnvVar> workerEnv(OperatorSettings settings) {
+  static List<EnvVar> workerEnv(OperatorSettings settings) {
     List<EnvVar> env = new ArrayList<>();
     S3Settings s3 = settings.s3();
     if (s3 != null) {
@@ -399,7 +466,7 @@ public final class StageJobs {
   }
 
   /** The worker beside a command: it only copies files, so it asks for little. */
-  private static ResourceRequirements helperResources() {
+  static ResourceRequirements helperResources() {
     return new ResourceRequirementsBuilder()
         .addToRequests("cpu", new Quantity(HELPER_CPU))
         .addToRequests("memory", new Quantity(HELPER_MEMORY))
@@ -407,7 +474,7 @@ public final class StageJobs {
         .build();
   }
 
-  private static SecurityContext containerSecurity() {
+  static SecurityContext containerSecurity() {
     return new SecurityContextBuilder()
         .withReadOnlyRootFilesystem(true)
         .withAllowPrivilegeEscalation(false)

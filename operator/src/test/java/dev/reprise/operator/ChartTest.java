@@ -254,6 +254,29 @@ class ChartTest {
   }
 
   @Test
+  void dataVolumesAreAllowedOnlyAsTheDataValuesSay() {
+    Map<String, String> none = new LinkedHashMap<>(config(TestingHelm.render(DEFAULTS)).getData());
+    none.put("AWS_ACCESS_KEY_ID", "ak");
+    none.put("AWS_SECRET_ACCESS_KEY", "sk");
+    assertEquals(DataVolumePolicy.NONE, OperatorSettings.fromEnvironment(none).volumes());
+    Map<String, String> some =
+        new LinkedHashMap<>(
+            config(
+                    TestingHelm.render(
+                        Map.of(
+                            "data.allowedClaims",
+                            List.of("recordings", "lab-a/shared"),
+                            "data.allowedHostPaths",
+                            List.of("/srv/reprise-data"))))
+                .getData());
+    some.put("AWS_ACCESS_KEY_ID", "ak");
+    some.put("AWS_SECRET_ACCESS_KEY", "sk");
+    assertEquals(
+        new DataVolumePolicy(List.of("recordings", "lab-a/shared"), List.of("/srv/reprise-data")),
+        OperatorSettings.fromEnvironment(some).volumes());
+  }
+
+  @Test
   void theChartSetsOnlySettingsTheOperatorReads() {
     for (Map<String, Object> values : List.of(DEFAULTS, EVERYTHING)) {
       List<HasMetadata> all = TestingHelm.render(values);

@@ -63,6 +63,11 @@ final class OperatorHarness implements AutoCloseable {
   PipelineOperator operator;
 
   OperatorHarness(int cores) throws Exception {
+    this(cores, DataVolumePolicy.NONE);
+  }
+
+  /** With the data volumes {@code volumes} allows (as the chart's data.* values set them). */
+  OperatorHarness(int cores, DataVolumePolicy volumes) throws Exception {
     s3 = TestingS3Server.start();
     s3.createBucket(BUCKET);
     server =
@@ -96,7 +101,8 @@ final class OperatorHarness implements AutoCloseable {
             Duration.ofHours(1),
             Duration.ofSeconds(30),
             WorkerPods.DEFAULT,
-            false);
+            false,
+            volumes);
     cluster = new TestingCluster(client, cores).start();
   }
 

@@ -42,7 +42,8 @@ class OperatorLoadBench {
               s.pods(),
               s.createBucket(),
               s.stageTimeout(),
-              List.of());
+              List.of(),
+              s.volumes());
       h.cluster.cannotPull("registry.example/never:1");
       h.startOperator();
       for (int i = 0; i < FINISHED; i++) {

@@ -58,7 +58,8 @@ class PipelineLifecycleIT {
         s.pods(),
         s.createBucket(),
         s.stageTimeout(),
-        allowedStores);
+        allowedStores,
+        s.volumes());
   }
 
   @Test

@@ -41,7 +41,8 @@ class PipelineOperatorIT {
             s.pods(),
             s.createBucket(),
             s.stageTimeout(),
-            List.of("s3://not-made-yet-" + h.namespace));
+            List.of("s3://not-made-yet-" + h.namespace),
+            s.volumes());
     h.startOperator();
   }
 

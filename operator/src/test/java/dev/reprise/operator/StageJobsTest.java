@@ -192,7 +192,8 @@ class StageJobsTest {
             new WorkerPods("1", "1Gi", null, Map.of(), List.of(), List.of(), "2Gi", "20Gi", "16Gi"),
             false,
             Duration.ofHours(6),
-            List.of());
+            List.of(),
+            DataVolumePolicy.NONE);
     Pipeline p = pipeline(DOC);
     Job job = scaledAnalysis(p, settings);
     assertEquals(6 * 3600L, job.getSpec().getActiveDeadlineSeconds(), "the chart's default");

@@ -346,7 +346,10 @@ final class TestingCluster implements AutoCloseable {
           && !job.getSpec().getTemplate().getSpec().getInitContainers().isEmpty()) {
         exit = runCommandPod(podName, index, log);
       } else {
-        exit = runWorker(c, env, log);
+        // A hostPath volume is the host's folder: paths under its mount are rewritten to it.
+        Map<String, java.nio.file.Path> hostPaths =
+            hostPaths(job.getSpec().getTemplate().getSpec());
+        exit = runWorker(mappedCommand(c, hostPaths), mapped(c, env, hostPaths, index), log);
       }
       podRuns.add(new PodRun(name, index, attempt, exit));
       String message = exit == 0 ? null : lastLines(log.toString());
@@ -410,10 +413,14 @@ final class TestingCluster implements AutoCloseable {
         }
       }
       Map<String, java.nio.file.Path> volumes = new HashMap<>();
+      Map<String, java.nio.file.Path> hostPaths = hostPaths(spec);
       try {
         for (var v : spec.getVolumes()) {
-          volumes.put(v.getName(), java.nio.file.Files.createTempDirectory("testing-pod-"));
+          if (!hostPaths.containsKey(v.getName())) {
+            volumes.put(v.getName(), java.nio.file.Files.createTempDirectory("testing-pod-"));
+          }
         }
+        volumes.putAll(hostPaths);
         Container init = spec.getInitContainers().get(0);
         Map<String, String> initEnv = mapped(init, environment(init, podName), volumes, index);
         initEnv.put("REPRISE_LAUNCHER", TestingLauncher.path().toString());
@@ -453,7 +460,9 @@ final class TestingCluster implements AutoCloseable {
       } catch (Exception e) {
         throw new IllegalStateException("the fixture could not run pod " + podName, e);
       } finally {
-        volumes.values().forEach(TestingCluster::deleteTree);
+        volumes.entrySet().stream()
+            .filter(e -> !hostPaths.containsKey(e.getKey())) // the host's data is never deleted
+            .forEach(e -> deleteTree(e.getValue()));
       }
     }
 
@@ -497,10 +506,36 @@ final class TestingCluster implements AutoCloseable {
       return copy;
     }
 
+    /**
+     * The pod's hostPath volumes, by name, as host folders (which must exist, as for type
+     * Directory). The fixture has no PersistentVolumes: a pod with a claim cannot run here.
+     */
+    private Map<String, java.nio.file.Path> hostPaths(
+        io.fabric8.kubernetes.api.model.PodSpec spec) {
+      Map<String, java.nio.file.Path> out = new HashMap<>();
+      for (var v : spec.getVolumes()) {
+        if (v.getPersistentVolumeClaim() != null) {
+          throw new IllegalStateException(
+              "the fixture cannot mount claim " + v.getPersistentVolumeClaim().getClaimName());
+        }
+        if (v.getHostPath() != null) {
+          java.nio.file.Path host = java.nio.file.Path.of(v.getHostPath().getPath());
+          if (!java.nio.file.Files.isDirectory(host)) {
+            throw new IllegalStateException("hostPath " + host + " is not a folder on this host");
+          }
+          out.put(v.getName(), host);
+        }
+      }
+      return out;
+    }
+
     /** A path under one of the container's mounts, as the host folder of that volume. */
     private String rewrite(String value, Container c, Map<String, java.nio.file.Path> volumes) {
       for (var m : c.getVolumeMounts()) {
         String mount = m.getMountPath();
+        if (!volumes.containsKey(m.getName())) {
+          continue;
+        }
         if (value.equals(mount) || value.startsWith(mount + "/")) {
           return volumes.get(m.getName()) + value.substring(mount.length());
         }

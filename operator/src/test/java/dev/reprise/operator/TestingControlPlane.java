@@ -58,6 +58,9 @@ final class TestingControlPlane implements AutoCloseable {
   private static final Path SCRIPT = REPO.resolve("k8s/dev/cluster.sh");
   private static TestingControlPlane shared;
 
+  /** The node folder the shared cluster's chart allows as a hostPath (data.allowedHostPaths). */
+  static final Path DATA = REPO.resolve("operator/target/control-plane-data");
+
   final Path dir;
   final Map<String, String> env;
   final KubernetesClient client;
@@ -81,7 +84,10 @@ final class TestingControlPlane implements AutoCloseable {
               Map.of(
                   "REPRISE_HELM_ARGS",
                   "--set worker.jobTtlSeconds=20 --set worker.retriesPerSlice=1"
-                      + " --set operator.recheckSeconds=10"));
+                      + " --set operator.recheckSeconds=10"
+                      + " --set data.allowedHostPaths={"
+                      + DATA
+                      + "}"));
       TestingControlPlane c = shared;
       Runtime.getRuntime().addShutdownHook(new Thread(c::close, "control-plane-down"));
     }

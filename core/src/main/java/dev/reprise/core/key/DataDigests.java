@@ -19,18 +19,43 @@ import java.util.stream.Stream;
 public final class DataDigests {
   private final FileDigestMemo memo;
   private final Function<String, String> remote;
+  private final Map<String, String> known;
 
   /**
    * @param memoFile the memo cache (created if absent), or null for none
    * @param remote digests a URI such as {@code s3://bucket/data}; null when none is configured
    */
   public DataDigests(Path memoFile, Function<String, String> remote) {
-    this.memo = new FileDigestMemo(memoFile);
+    this(new FileDigestMemo(memoFile), remote, Map.of());
+  }
+
+  private DataDigests(
+      FileDigestMemo memo, Function<String, String> remote, Map<String, String> known) {
+    this.memo = memo;
     this.remote = remote;
+    this.known = known;
+  }
+
+  /**
+   * These digests, plus digests computed elsewhere for some absolute paths (data on a cluster
+   * volume, digested where the volume is mounted): a path listed here is not read.
+   *
+   * @param known clean absolute path to its digest
+   */
+  public DataDigests withKnown(Map<String, String> known) {
+    Map<String, String> all = new TreeMap<>(this.known);
+    all.putAll(known);
+    return new DataDigests(memo, remote, Map.copyOf(all));
   }
 
   /** The digest of the file or folder at {@code location} (absolute path or URI). */
   public String digest(String location) {
+    if (!known.isEmpty() && !location.contains("://")) {
+      String digest = known.get(Path.of(location).toAbsolutePath().normalize().toString());
+      if (digest != null) {
+        return digest;
+      }
+    }
     if (location.contains("://")) {
       if (remote == null) {
         throw new InvalidInputException(

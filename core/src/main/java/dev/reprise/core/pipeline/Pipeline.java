@@ -11,9 +11,26 @@ import java.util.Optional;
  * @param baseDir folder relative PATH parameters are resolved against
  * @param store the document's {@code spec.store}, or null
  * @param parallelism the most slices running at once, or null for "as many as workers"
+ * @param volumes data volumes the stages' pods mount on Kubernetes ({@code spec.volumes})
  */
 public record Pipeline(
-    String name, Path file, Path baseDir, String store, Integer parallelism, List<Stage> stages) {
+    String name,
+    Path file,
+    Path baseDir,
+    String store,
+    Integer parallelism,
+    List<Stage> stages,
+    List<DataVolume> volumes) {
+  public Pipeline(
+      String name, Path file, Path baseDir, String store, Integer parallelism, List<Stage> stages) {
+    this(name, file, baseDir, store, parallelism, stages, List.of());
+  }
+
+  /** The volume {@code location} is on, if any. */
+  public Optional<DataVolume> volumeOf(String location) {
+    return volumes.stream().filter(v -> v.relative(location).isPresent()).findFirst();
+  }
+
   public Optional<Stage> stage(String stageName) {
     return stages.stream().filter(s -> s.name().equals(stageName)).findFirst();
   }

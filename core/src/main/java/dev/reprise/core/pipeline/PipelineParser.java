@@ -72,7 +72,33 @@ public final class PipelineParser {
 
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
-  private static final Set<String> SPEC_FIELDS = Set.of("store", "parallelism", "stages");
+  private static final Set<String> SPEC_FIELDS =
+      Set.of("store", "parallelism", "stages", "volumes");
+
+  private static final List<String> VOLUME_FIELDS =
+      List.of("name", "mountPath", "persistentVolumeClaim", "hostPath");
+
+  /**
+   * Folders of the worker and user images (and of Reprise's own mounts) a data volume must not
+   * hide, nor be mounted inside of.
+   */
+  private static final List<String> RESERVED_MOUNTS =
+      List.of(
+          "/tmp",
+          "/opt/reprise",
+          CommandMethod.CONTAINER_ROOT,
+          "/bin",
+          "/sbin",
+          "/usr",
+          "/lib",
+          "/lib64",
+          "/etc",
+          "/dev",
+          "/proc",
+          "/sys",
+          "/run",
+          "/var/run");
+
   private static final ObjectMapper YAML =
       new ObjectMapper(new YAMLFactory())
           .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -293,7 +319,7 @@ public final class PipelineParser {
                         label,
                         null,
                         "spec." + f,
-                        "unknown field (known: store, parallelism, stages)"));
+                        "unknown field (known: store, parallelism, stages, volumes)"));
               }
             });
     String store = null;
@@ -319,6 +345,7 @@ public final class PipelineParser {
         parallelism = p.asInt();
       }
     }
+    List<DataVolume> volumes = volumes(spec.get("volumes"), label, problems);
     JsonNode stagesNode = spec.get("stages");
     if (stagesNode == null || !stagesNode.isArray() || stagesNode.isEmpty()) {
       problems.add(new Problem(label, null, "spec.stages", "required: a non-empty list of stages"));
@@ -358,7 +385,7 @@ public final class PipelineParser {
       if (sName.isEmpty() || !edges.containsKey(sName) || stages.containsKey(sName)) {
         continue;
       }
-      Stage st = parseStage(s, sName, label, baseDir, seen, problems, edges.get(sName));
+      Stage st = parseStage(s, sName, label, baseDir, volumes, seen, problems, edges.get(sName));
       if (st != null) {
         stages.put(sName, st);
       }
@@ -371,7 +398,7 @@ public final class PipelineParser {
     for (String s : order) {
       ordered.add(stages.get(s));
     }
-    return new Pipeline(name, file, baseDir, store, parallelism, List.copyOf(ordered));
+    return new Pipeline(name, file, baseDir, store, parallelism, List.copyOf(ordered), volumes);
   }
 
   private Stage parseStage(
@@ -379,6 +406,7 @@ public final class PipelineParser {
       String name,
       String file,
       Path baseDir,
+      List<DataVolume> volumes,
       Set<String> stageNames,
       List<Problem> problems,
       Map<String, String> edgesOut) {
@@ -665,7 +693,7 @@ public final class PipelineParser {
         }
         values.put(p.name(), r.value());
         if (p.type() == ParamType.PATH && r.value() != null) {
-          checkLocalPath((String) r.value(), baseDir, file, name, field, problems);
+          checkLocalPath((String) r.value(), baseDir, volumes, file, name, field, problems);
         }
       }
     }
@@ -905,17 +933,205 @@ public final class PipelineParser {
     return null;
   }
 
-  private static void checkLocalPath(
-      String path, Path baseDir, String file, String stage, String field, List<Problem> problems) {
+  private void checkLocalPath(
+      String path,
+      Path baseDir,
+      List<DataVolume> volumes,
+      String file,
+      String stage,
+      String field,
+      List<Problem> problems) {
     if (path.contains("://")) {
       return; // remote data is checked when its digest is computed
     }
     Path p = baseDir == null ? Path.of(path) : baseDir.resolve(path).normalize();
+    DataVolume volume =
+        volumes.stream().filter(v -> v.relative(p.toString()).isPresent()).findFirst().orElse(null);
+    if (cluster && volume != null) {
+      return; // on a volume the operator cannot see: its digest Job checks it
+    }
     if (!Files.exists(p)) {
-      problems.add(new Problem(file, stage, field, "no file or folder at " + p));
+      problems.add(
+          new Problem(
+              file,
+              stage,
+              field,
+              "no file or folder at "
+                  + p
+                  + (volume == null
+                      ? ""
+                      : " (it is on "
+                          + volume.describe()
+                          + ", which only Kubernetes mounts: run here, the path is read from this machine as"
+                          + " written)")));
     } else if (!Files.isReadable(p)) {
       problems.add(new Problem(file, stage, field, "cannot read " + p));
     }
+  }
+
+  /**
+   * {@code spec.volumes}: each a name, an absolute clean mountPath and exactly one source (a
+   * persistentVolumeClaim or a hostPath); names and mountPaths are unique and mountPaths do not
+   * nest.
+   */
+  private static List<DataVolume> volumes(JsonNode node, String file, List<Problem> problems) {
+    if (node == null || node.isNull()) {
+      return List.of();
+    }
+    if (!node.isArray()) {
+      problems.add(
+          new Problem(
+              file,
+              null,
+              "spec.volumes",
+              "expected a list of volumes, each {name, mountPath, persistentVolumeClaim:"
+                  + " {claimName}} or {name, mountPath, hostPath: {path}}"));
+      return List.of();
+    }
+    List<DataVolume> out = new ArrayList<>();
+    for (int i = 0; i < node.size(); i++) {
+      JsonNode v = node.get(i);
+      String where = "spec.volumes[" + i + "]";
+      if (!v.isObject()) {
+        problems.add(new Problem(file, null, where, "expected a map with name and mountPath"));
+        continue;
+      }
+      int before = problems.size();
+      v.fieldNames()
+          .forEachRemaining(
+              f -> {
+                if (!VOLUME_FIELDS.contains(f)) {
+                  problems.add(
+                      new Problem(
+                          file,
+                          null,
+                          where + "." + f,
+                          "unknown field"
+                              + suggest(f, VOLUME_FIELDS)
+                              + " (known: "
+                              + String.join(", ", VOLUME_FIELDS)
+                              + ")"));
+                }
+              });
+      String name = v.path("name").asText("");
+      if (name.length() > 58 || !DNS_LABEL.matcher(name).matches()) {
+        problems.add(
+            new Problem(
+                file,
+                null,
+                where + ".name",
+                "expected at most 58 lower-case letters, digits and '-', starting and ending with"
+                    + " a letter or digit, got '"
+                    + name
+                    + "'"));
+      } else if (out.stream().anyMatch(o -> o.name().equals(name))) {
+        problems.add(
+            new Problem(file, null, where + ".name", "duplicate volume name '" + name + "'"));
+      }
+      String mount = v.path("mountPath").asText("");
+      String mountProblem = absoluteCleanProblem(mount);
+      if (mountProblem == null) {
+        for (String reserved : RESERVED_MOUNTS) {
+          if (nested(mount, reserved)) {
+            mountProblem =
+                "'"
+                    + mount
+                    + "' would hide or sit inside "
+                    + reserved
+                    + ", which the pods need: mount data elsewhere, e.g. /data/"
+                    + (name.isEmpty() ? "<name>" : name);
+            break;
+          }
+        }
+      }
+      if (mountProblem == null) {
+        for (DataVolume o : out) {
+          if (nested(mount, o.mountPath())) {
+            mountProblem =
+                "'"
+                    + mount
+                    + "' overlaps the mountPath "
+                    + o.mountPath()
+                    + " of volume "
+                    + o.name();
+          }
+        }
+      }
+      if (mountProblem != null) {
+        problems.add(new Problem(file, null, where + ".mountPath", mountProblem));
+      }
+      JsonNode pvc = v.get("persistentVolumeClaim");
+      JsonNode host = v.get("hostPath");
+      String claim = null;
+      String hostPath = null;
+      if ((pvc == null) == (host == null)) {
+        problems.add(
+            new Problem(
+                file,
+                null,
+                where,
+                "give exactly one source: persistentVolumeClaim: {claimName: ...} or hostPath:"
+                    + " {path: ...}"));
+      } else if (pvc != null) {
+        claim = pvc.path("claimName").asText("");
+        if (!pvc.isObject()
+            || pvc.size() != 1
+            || claim.length() > 253
+            || !DNS_SUBDOMAIN.matcher(claim).matches()) {
+          problems.add(
+              new Problem(
+                  file,
+                  null,
+                  where + ".persistentVolumeClaim",
+                  "expected {claimName: <the claim's name>}, got " + pvc));
+        }
+      } else {
+        hostPath = host.path("path").asText("");
+        String hostProblem = absoluteCleanProblem(hostPath);
+        if (!host.isObject() || host.size() != 1) {
+          problems.add(
+              new Problem(
+                  file,
+                  null,
+                  where + ".hostPath",
+                  "expected {path: /folder/on/the/node}, got " + host));
+        } else if (hostProblem != null) {
+          problems.add(new Problem(file, null, where + ".hostPath.path", hostProblem));
+        }
+      }
+      if (problems.size() == before) {
+        out.add(new DataVolume(name, mount, claim, hostPath));
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /** Why {@code path} is not an absolute, clean folder path, or null if it is one. */
+  private static String absoluteCleanProblem(String path) {
+    if (path.isEmpty()) {
+      return "required: an absolute path such as /data/eeg";
+    }
+    if (!path.startsWith("/")) {
+      return "'" + path + "' is not absolute: write it from /, such as /data/eeg";
+    }
+    String clean = Path.of(path).normalize().toString();
+    if (!clean.equals(path) || path.contains("\\")) {
+      return "'"
+          + path
+          + "' is not a clean path (no '.', '..', '//' or trailing '/'): write "
+          + clean;
+    }
+    if (path.equals("/")) {
+      return "'/' is the whole file system: name a folder, such as /data/eeg";
+    }
+    return null;
+  }
+
+  /** Whether one of the two clean absolute paths is the other or inside it. */
+  private static boolean nested(String a, String b) {
+    Path pa = Path.of(a);
+    Path pb = Path.of(b);
+    return pa.startsWith(pb) || pb.startsWith(pa);
   }
 
   /** Kahn's algorithm in document order; a cycle is reported with its stages in order. */

@@ -27,6 +27,12 @@ public class PipelineSpec {
   @Size(min = 1)
   private List<StageSpec> stages;
 
+  @JsonPropertyDescription(
+      "Data volumes mounted read-only in the stages' pods (a PersistentVolumeClaim or a hostPath"
+          + " folder), each at its mountPath; path parameters under a mountPath name data on the"
+          + " volume. Run locally, such paths are read as written.")
+  private List<DataVolumeSpec> volumes;
+
   public String getStore() {
     return store;
   }
@@ -49,5 +55,13 @@ public class PipelineSpec {
 
   public void setStages(List<StageSpec> stages) {
     this.stages = stages;
+  }
+
+  public List<DataVolumeSpec> getVolumes() {
+    return volumes;
+  }
+
+  public void setVolumes(List<DataVolumeSpec> volumes) {
+    this.volumes = volumes;
   }
 }

@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
       PushCommand.class,
       RetryCommand.class,
       WorkerCommand.class,
+      VolumeDigestCommand.class,
       MethodsCommand.class
     })
 public final class Reprise implements Runnable {
@@ -73,6 +74,8 @@ public final class Reprise implements Runnable {
       for (CommandLine sub : cl.getSubcommands().values()) {
         if (sub.getCommand() instanceof WorkerCommand worker) {
           worker.useEnvironment(env);
+        } else if (sub.getCommand() instanceof VolumeDigestCommand digest) {
+          digest.useEnvironment(env);
         }
       }
     }
