@@ -3,7 +3,7 @@ package dev.reprise.operator;
 import dev.reprise.core.exec.StageResolver;
 import dev.reprise.core.key.DataDigests;
 import dev.reprise.core.store.ArtifactStore;
-import dev.reprise.core.store.S3DataDigest;
+import dev.reprise.core.store.S3Data;
 import dev.reprise.core.store.S3Settings;
 import dev.reprise.core.store.Stores;
 import java.io.IOException;
@@ -33,8 +33,7 @@ final class StoreAccess implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     this.resolver =
-        new StageResolver(
-            new DataDigests(null, s3 == null ? null : uri -> S3DataDigest.digest(uri, s3)));
+        new StageResolver(new DataDigests(null, s3 == null ? null : new S3Data(s3)::digest));
   }
 
   ArtifactStore store(String uri) {

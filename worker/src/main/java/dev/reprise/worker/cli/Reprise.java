@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
       GcCommand.class,
       StoreCommand.class,
       PushCommand.class,
+      DataCommand.class,
       WorkerCommand.class,
       MethodsCommand.class
     })

@@ -92,7 +92,11 @@ final class RunCommand implements Callable<Integer> {
                   + " (--runtime docker runs them in their images)");
         }
         LocalExecutor executor =
-            new LocalExecutor(store, methods, new StageResolver(storeOptions.dataDigests()));
+            new LocalExecutor(
+                store,
+                methods,
+                new StageResolver(storeOptions.dataDigests()),
+                storeOptions.externalData());
         summary =
             executor.run(
                 pipeline,

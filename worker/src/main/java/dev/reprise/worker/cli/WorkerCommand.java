@@ -228,7 +228,13 @@ final class WorkerCommand implements Callable<Integer> {
                   () ->
                       new InvalidInputException(
                           "no task.json for key " + key + " in " + store.uri()));
-      PhaseRunner runner = new PhaseRunner(store, methods, StoreOptions.workRoot());
+      PhaseRunner runner =
+          new PhaseRunner(
+              store,
+              methods,
+              StoreOptions.workRoot(),
+              CommandMethod.CommandRuntime.HOST,
+              storeOptions.externalData());
       Method method = runner.method(task);
       Location loc =
           switch (phase) {

@@ -71,11 +71,8 @@ public final class Load implements Method {
   @Override
   public void analysis(PhaseContext ctx) throws Exception {
     Params p = ctx.params();
-    String location = p.getPath("path");
-    if (location.contains("://")) {
-      throw new InvalidInputException("path: eeg.load reads local folders, got " + location);
-    }
-    Path dir = Path.of(location);
+    // A local folder, or data on S3 fetched into this machine's cache: eeg.load does not mind.
+    Path dir = ctx.data("path");
     if (!Files.isDirectory(dir)) {
       throw new InvalidInputException(
           "path: " + dir + (Files.exists(dir) ? " is not a folder" : " does not exist"));
