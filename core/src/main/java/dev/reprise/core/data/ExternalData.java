@@ -24,7 +24,7 @@ import java.util.concurrent.Future;
  * process: later slices and phases find them verified) and linked into a folder of the phase's own,
  * laid out as on S3.
  */
-public final class ExternalData {
+public final class ExternalData implements AutoCloseable {
   /** Object downloads in flight at once. */
   static final int PARALLEL_FETCHES = 8;
 
@@ -130,6 +130,14 @@ public final class ExternalData {
       pool.shutdownNow();
     }
     return new Local(target, objects.size(), fetched, bytes);
+  }
+
+  /** Closes the S3 client, if any. */
+  @Override
+  public void close() {
+    if (s3 != null) {
+      s3.close();
+    }
   }
 
   private DataCache.Entry fetch(String location, DataObject o, Path link) throws IOException {

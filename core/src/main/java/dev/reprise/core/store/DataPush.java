@@ -77,7 +77,8 @@ public final class DataPush {
     if (createBucket) {
       S3BlobStore.ensureBucket(data.settings(), location.bucket());
     }
-    try (S3BlobStore bucket = data.bucket(location)) {
+    S3BlobStore bucket = data.bucket(location);
+    {
       if (!bucket.bucketExists()) {
         throw new InvalidInputException(
             "bucket "

@@ -30,7 +30,7 @@ import java.util.concurrent.Future;
  * data push} keys as its local copy did. Otherwise it is SHA-256 of the sorted lines {@code
  * name\0etag\0size\n}: any rewrite of an object changes it.
  */
-public final class S3Data {
+public final class S3Data implements AutoCloseable {
   /** HEAD requests in flight at once when reading a folder's SHA-256 metadata. */
   static final int PARALLEL_HEADS = 8;
 
@@ -41,6 +41,9 @@ public final class S3Data {
    * its ETag, so a planner that digests the same data every few seconds asks S3 only for listings.
    */
   private final Map<String, DataObject> seen = new ConcurrentHashMap<>();
+
+  /** One client per bucket, shared by all threads (the SDK's client is thread-safe). */
+  private final Map<String, S3BlobStore> buckets = new ConcurrentHashMap<>();
 
   public S3Data(S3Settings settings) {
     this.settings = settings;
@@ -64,7 +67,8 @@ public final class S3Data {
    */
   public List<DataObject> objects(String uri) {
     S3Uri location = S3Uri.parse(uri);
-    try (S3BlobStore bucket = bucket(location)) {
+    S3BlobStore bucket = bucket(location);
+    {
       // Input data a user named: a missing bucket is their mistake, not a passing fault.
       if (!bucket.bucketExists()) {
         throw new InvalidInputException(
@@ -203,9 +207,7 @@ public final class S3Data {
    */
   public void download(String uri, DataObject object, Path target) {
     S3Uri location = S3Uri.parse(uri);
-    try (S3BlobStore bucket = bucket(location)) {
-      bucket.download(objectKey(location, uri, object.name()), target);
-    }
+    bucket(location).download(objectKey(location, uri, object.name()), target);
   }
 
   /** The full key of the object named {@code relative} below {@code uri}. */
@@ -216,8 +218,15 @@ public final class S3Data {
     return location.key().isEmpty() ? relative : location.key() + "/" + relative;
   }
 
-  /** A store at the bucket's root: its blob names are the objects' full keys. */
+  /** A store at the bucket's root (its blob names are the objects' full keys); closed by close. */
   S3BlobStore bucket(S3Uri location) {
-    return new S3BlobStore(settings, S3Uri.SCHEME + location.bucket());
+    return buckets.computeIfAbsent(
+        location.bucket(), b -> new S3BlobStore(settings, S3Uri.SCHEME + b));
+  }
+
+  @Override
+  public void close() {
+    buckets.values().forEach(S3BlobStore::close);
+    buckets.clear();
   }
 }

@@ -62,10 +62,12 @@ final class DataCommand implements Runnable {
     @Override
     public Integer call() {
       requireS3(uri);
-      S3Data data = new S3Data(storeOptions.s3Required());
-      DataPush.Result r =
-          new DataPush(data, parallel, storeOptions.createBucket())
-              .push(dir, uri, new ProgressBar(System.err, true, 1), name -> {});
+      DataPush.Result r;
+      try (S3Data data = new S3Data(storeOptions.s3Required())) {
+        r =
+            new DataPush(data, parallel, storeOptions.createBucket())
+                .push(dir, uri, new ProgressBar(System.err, true, 1), name -> {});
+      }
       System.out.println(
           "Pushed "
               + r.files()
@@ -116,7 +118,10 @@ final class DataCommand implements Runnable {
     @Override
     public Integer call() {
       requireS3(uri);
-      List<DataObject> objects = new S3Data(storeOptions.s3Required()).objects(uri);
+      List<DataObject> objects;
+      try (S3Data data = new S3Data(storeOptions.s3Required())) {
+        objects = data.objects(uri);
+      }
       List<List<String>> rows = new ArrayList<>();
       long bytes = 0;
       for (DataObject o : objects) {
@@ -161,7 +166,9 @@ final class DataCommand implements Runnable {
       DataDigest d;
       if (uri.contains("://")) {
         requireS3(uri);
-        d = new S3Data(storeOptions.s3Required()).digest(uri);
+        try (S3Data data = new S3Data(storeOptions.s3Required())) {
+          d = data.digest(uri);
+        }
       } else {
         Path p = Path.of(uri).toAbsolutePath().normalize();
         d = new DataDigest(new DataDigests(null, null).digest(p.toString()), "by content");
