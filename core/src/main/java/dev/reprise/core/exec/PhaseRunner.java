@@ -456,17 +456,17 @@ public final class PhaseRunner {
       try {
         ExternalData.Local local =
             data.local(location, components.data().get(param), work.resolve("data").resolve(param));
-        if (local.fetched() > 0) {
+        if (local.objects() > 0) {
           log(
-              "fetched "
-                  + local.fetched()
-                  + " of "
+              "read "
                   + local.objects()
-                  + " objects of "
+                  + (local.objects() == 1 ? " object of " : " objects of ")
                   + location
+                  + ": fetched "
+                  + local.fetched()
                   + " ("
                   + local.bytesFetched()
-                  + " bytes); the rest were in the data cache");
+                  + " bytes), the rest from this machine's data cache");
         }
         return local.path();
       } catch (InvalidInputException e) {
