@@ -240,4 +240,48 @@ class S3DataCommandLineIT {
         digestOf(ok(withS3("data", "digest", uri))),
         "the pushed dataset digests as the local one");
   }
+
+  @Test
+  void aCommandStageReadsS3DataThroughADataImportStage() throws Exception {
+    Path dir = tmp.resolve("tables");
+    Files.createDirectories(dir.resolve("2026"));
+    Files.writeString(dir.resolve("2026/a.csv"), "x\n1\n2\n");
+    Files.writeString(dir.resolve("b.csv"), "x\n3\n");
+    String uri = "s3://data/tables-" + tmp.getFileName();
+    ok(withS3("data", "push", dir.toString(), uri));
+    Path doc =
+        Files.writeString(
+            tmp.resolve("count.yaml"),
+            """
+            apiVersion: reprise.dev/v1alpha1
+            kind: Pipeline
+            metadata: {name: count}
+            spec:
+              stages:
+                - {name: tables, method: data.import, params: {path: "URI"}}
+                - name: count
+                  command: [sh, -c, 'cat "$REPRISE_INPUTS"/tables/2026/a.csv "$REPRISE_INPUTS"/tables/b.csv | grep -c "^[0-9]" > "$REPRISE_OUTPUTS/n.txt"']
+                  inputs: {tables: tables}
+            """
+                .replace("URI", uri));
+    String store = tmp.resolve("store").toString();
+    assertEquals(Map.of("tables", "ran", "count", "ran"), run(doc, store, "first"));
+    Path out = tmp.resolve("out");
+    ok(
+        withS3(
+            "export",
+            doc.toString(),
+            "--stage",
+            "count",
+            "--to",
+            out.toString(),
+            "--store",
+            store));
+    assertEquals("3\n", Files.readString(out.resolve("n.txt")));
+    assertEquals(Map.of("tables", "reused", "count", "reused"), run(doc, store, "again"));
+
+    Files.writeString(dir.resolve("b.csv"), "x\n3\n4\n");
+    ok(withS3("data", "push", dir.toString(), uri));
+    assertEquals(Map.of("tables", "ran", "count", "ran"), run(doc, store, "changed"));
+  }
 }
