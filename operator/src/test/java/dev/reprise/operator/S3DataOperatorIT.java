@@ -102,7 +102,8 @@ class S3DataOperatorIT {
       }
     }
     assertTrue(
-        h.cluster.podLogs.stream().anyMatch(l -> l.contains("read 6 objects of s3://data/eeg")),
+        h.cluster.podLogs.stream()
+            .anyMatch(l -> l.contains("s3://data/eeg: 6 objects, each fetched")),
         String.join("\n---\n", h.cluster.podLogs));
   }
 }

@@ -4,6 +4,8 @@ import dev.reprise.core.InvalidInputException;
 import dev.reprise.core.RepriseException;
 import dev.reprise.core.StoreException;
 import dev.reprise.core.key.Sha256;
+import dev.reprise.core.method.DirectoryArtifacts;
+import dev.reprise.core.method.InputArtifacts;
 import dev.reprise.core.store.DataObject;
 import dev.reprise.core.store.S3Data;
 import java.io.IOException;
@@ -12,6 +14,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -61,28 +68,7 @@ public final class ExternalData implements AutoCloseable {
     if (!location.contains("://")) {
       return new Local(Path.of(location), 0, 0, 0);
     }
-    if (!S3Data.isS3(location)) {
-      throw new InvalidInputException(
-          "cannot read " + location + ": data URIs must be s3://bucket/prefix");
-    }
-    if (s3 == null) {
-      throw new InvalidInputException(
-          "cannot read "
-              + location
-              + ": no S3 endpoint is configured for data URIs"
-              + " (set REPRISE_S3_ENDPOINT, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
-    }
-    List<DataObject> objects = s3.objects(location);
-    String actual = S3Data.digest(objects).value();
-    if (expectedDigest != null && !expectedDigest.equals(actual)) {
-      throw new InvalidInputException(
-          location
-              + " changed after the stage was planned (digest "
-              + expectedDigest.substring(0, Math.min(12, expectedDigest.length()))
-              + " then, "
-              + actual.substring(0, 12)
-              + " now): run the pipeline again to plan with the new data");
-    }
+    List<DataObject> objects = checkedObjects(location, expectedDigest);
     boolean oneObject = objects.size() == 1 && objects.get(0).name().isEmpty();
     String base = location.replaceAll("/+$", "");
     Path target =
@@ -130,6 +116,106 @@ public final class ExternalData implements AutoCloseable {
       pool.shutdownNow();
     }
     return new Local(target, objects.size(), fetched, bytes);
+  }
+
+  /**
+   * The objects at an S3 location, checked against the digest the stage was planned with.
+   *
+   * @throws InvalidInputException if S3 is not configured, or the data is missing or changed
+   */
+  private List<DataObject> checkedObjects(String location, String expectedDigest) {
+    if (!S3Data.isS3(location)) {
+      throw new InvalidInputException(
+          "cannot read " + location + ": data URIs must be s3://bucket/prefix");
+    }
+    if (s3 == null) {
+      throw new InvalidInputException(
+          "cannot read "
+              + location
+              + ": no S3 endpoint is configured for data URIs"
+              + " (set REPRISE_S3_ENDPOINT, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
+    }
+    List<DataObject> objects = s3.objects(location);
+    String actual = S3Data.digest(objects).value();
+    if (expectedDigest != null && !expectedDigest.equals(actual)) {
+      throw new InvalidInputException(
+          location
+              + " changed after the stage was planned (digest "
+              + expectedDigest.substring(0, Math.min(12, expectedDigest.length()))
+              + " then, "
+              + actual.substring(0, 12)
+              + " now): run the pipeline again to plan with the new data");
+    }
+    return objects;
+  }
+
+  /**
+   * The files of a folder {@code location} as artifacts, each fetched only when a method asks for
+   * its path: a slice that reads 2 subjects of 40 fetches those 2 (plus what it lists). A local
+   * folder is read where it is.
+   *
+   * @param expectedDigest as for {@link #local}
+   * @param view an empty folder this view fills as files are asked for
+   * @param fetched told the size of each object fetched from S3 (not found in the cache)
+   * @throws InvalidInputException if {@code location} is not a folder, or S3 data changed
+   */
+  public InputArtifacts files(
+      String location, String expectedDigest, Path view, java.util.function.LongConsumer fetched) {
+    if (!location.contains("://")) {
+      Path dir = Path.of(location);
+      if (!Files.isDirectory(dir)) {
+        throw new InvalidInputException(
+            dir + (Files.exists(dir) ? " is not a folder" : " does not exist"));
+      }
+      return new DirectoryArtifacts(dir, location);
+    }
+    List<DataObject> objects = checkedObjects(location, expectedDigest);
+    if (objects.size() == 1 && objects.get(0).name().isEmpty()) {
+      throw new InvalidInputException(location + " is one object, not a folder");
+    }
+    Map<String, DataObject> byName = new TreeMap<>();
+    objects.forEach(o -> byName.put(o.name(), o));
+    SortedSet<String> names =
+        java.util.Collections.unmodifiableSortedSet(new TreeSet<>(byName.keySet()));
+    Map<String, Path> laidOut = new ConcurrentHashMap<>();
+    return new InputArtifacts() {
+      @Override
+      public String describe() {
+        return location;
+      }
+
+      @Override
+      public SortedSet<String> names() {
+        return names;
+      }
+
+      @Override
+      public Path path(String name) {
+        DataObject o = byName.get(name);
+        if (o == null) {
+          throw new IllegalArgumentException(location + " has no object '" + name + "'");
+        }
+        return laidOut.computeIfAbsent(
+            name,
+            n -> {
+              Path link = view.resolve(n).normalize();
+              if (!link.startsWith(view.normalize())) {
+                throw new InvalidInputException(
+                    location + ": object name '" + n + "' leads outside its folder");
+              }
+              try {
+                if (fetch(location, o, link).fetched()) {
+                  fetched.accept(o.size());
+                }
+              } catch (IOException e) {
+                throw new StoreException(
+                    "cannot lay out " + location + " in " + view + ": " + StoreException.reason(e),
+                    e);
+              }
+              return link;
+            });
+      }
+    };
   }
 
   /** Closes the S3 client, if any. */

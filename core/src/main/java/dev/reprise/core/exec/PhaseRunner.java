@@ -475,6 +475,33 @@ public final class PhaseRunner {
     }
 
     @Override
+    public InputArtifacts dataFiles(String param) {
+      String location = params.getPath(param);
+      if (location == null) {
+        throw new InvalidInputException(param + ": no path given");
+      }
+      try {
+        java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+        InputArtifacts files =
+            data.files(
+                location,
+                components.data().get(param),
+                work.resolve("data").resolve(param),
+                bytes::addAndGet);
+        if (location.contains("://")) {
+          log(
+              location
+                  + ": "
+                  + files.names().size()
+                  + " objects, each fetched into this machine's data cache when first read");
+        }
+        return files;
+      } catch (InvalidInputException e) {
+        throw new InvalidInputException(param + ": " + e.getMessage(), e);
+      }
+    }
+
+    @Override
     public Path out() {
       return out;
     }

@@ -48,6 +48,27 @@ public interface PhaseContext {
     return Path.of(location);
   }
 
+  /**
+   * The files of the folder a PATH parameter names, as artifacts: a local folder where it is; on
+   * S3, each object fetched (through the data cache) only when its path is asked for, so a slice
+   * fetches only what it reads. Prefer this to {@link #data} for folders read in parts.
+   *
+   * @throws dev.reprise.core.InvalidInputException if the parameter does not name a readable folder
+   */
+  default InputArtifacts dataFiles(String param) {
+    Path dir = data(param);
+    if (dir == null || !java.nio.file.Files.isDirectory(dir)) {
+      throw new dev.reprise.core.InvalidInputException(
+          param
+              + ": "
+              + dir
+              + (dir != null && java.nio.file.Files.exists(dir)
+                  ? " is not a folder"
+                  : " does not exist"));
+    }
+    return new DirectoryArtifacts(dir, param + " " + dir);
+  }
+
   /** An empty folder: every file written under it becomes an artifact of this phase. */
   Path out();
 

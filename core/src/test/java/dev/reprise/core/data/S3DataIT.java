@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.reprise.core.InvalidInputException;
 import dev.reprise.core.gc.Progress;
 import dev.reprise.core.key.DataDigests;
+import dev.reprise.core.method.InputArtifacts;
 import dev.reprise.core.store.DataPush;
 import dev.reprise.core.store.S3BlobStore;
 import dev.reprise.core.store.S3Data;
@@ -20,6 +21,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -159,6 +161,17 @@ class S3DataIT {
               .sum();
     }
     assertTrue(cached > 0 && cached <= 3000, cached + " bytes cached, bound 3000");
+
+    // Read as files: only what is read is fetched.
+    AtomicLong fetchedBytes = new AtomicLong();
+    InputArtifacts files =
+        new ExternalData(s3, new DataCache(tmp.resolve("lazy-cache"), 1 << 20))
+            .files(uri, digest, tmp.resolve("view-e"), fetchedBytes::addAndGet);
+    assertEquals(10, files.names().size());
+    assertArrayEquals(
+        Files.readAllBytes(dir.resolve("S03/part-003.bin")),
+        Files.readAllBytes(files.path("S03/part-003.bin")));
+    assertEquals(1000, fetchedBytes.get(), "one object of ten fetched");
   }
 
   @Test
