@@ -21,6 +21,9 @@ final class StoreAccess implements AutoCloseable {
   private final Map<String, ArtifactStore> open = new ConcurrentHashMap<>();
   private final StageResolver resolver;
 
+  /** Digests pipelines' data on S3 (same endpoint and keys as the stores). */
+  private final S3Data data;
+
   /**
    * @param createBucket create a missing bucket when a store is first opened (for a bundled MinIO)
    */
@@ -32,8 +35,8 @@ final class StoreAccess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    this.resolver =
-        new StageResolver(new DataDigests(null, s3 == null ? null : new S3Data(s3)::digest));
+    this.data = s3 == null ? null : new S3Data(s3);
+    this.resolver = new StageResolver(new DataDigests(null, data == null ? null : data::digest));
   }
 
   ArtifactStore store(String uri) {
@@ -49,6 +52,9 @@ final class StoreAccess implements AutoCloseable {
   public void close() throws Exception {
     for (ArtifactStore s : open.values()) {
       s.close();
+    }
+    if (data != null) {
+      data.close();
     }
   }
 }

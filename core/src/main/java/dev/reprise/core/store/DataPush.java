@@ -25,8 +25,9 @@ import java.util.stream.Stream;
 /**
  * Uploads a local dataset to {@code s3://bucket/prefix} with each object's SHA-256 as user metadata
  * ({@code x-amz-meta-sha256}), so the key digests it by content. Resumable: an object already there
- * with the same size and SHA-256 metadata is skipped, so rerunning a killed push uploads only what
- * is missing (S3 commits each PUT atomically: a killed upload leaves no partial object).
+ * with the same size and a recorded SHA-256 (metadata or S3's checksum) equal to the file's is
+ * skipped, so rerunning a killed push uploads only what is missing (S3 commits each PUT atomically:
+ * a killed upload leaves no partial object).
  */
 public final class DataPush {
   /** What a push did. {@code extra} are objects under the prefix that the folder does not have. */
@@ -122,7 +123,6 @@ public final class DataPush {
                             && there.size() == size
                             && bucket
                                 .describe(key)
-                                .filter(o -> DataObject.METADATA.equals(o.sha256From()))
                                 .map(o -> sha.equals(o.sha256()) && o.size() == size)
                                 .orElse(false);
                     if (!present) {
