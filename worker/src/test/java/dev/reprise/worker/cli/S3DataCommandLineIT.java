@@ -284,4 +284,19 @@ class S3DataCommandLineIT {
     ok(withS3("data", "push", dir.toString(), uri));
     assertEquals(Map.of("tables", "ran", "count", "ran"), run(doc, store, "changed"));
   }
+
+  @Test
+  void pushingToAMissingBucketSaysHowToCreateItAndCreateBucketDoes() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("one"));
+    Files.writeString(dir.resolve("a.txt"), "a\n");
+    String uri = "s3://fresh-data-" + Long.toHexString(System.nanoTime()) + "/set";
+    TestingCli.Result missing = TestingCli.run(withS3("data", "push", dir.toString(), uri));
+    assertEquals(2, missing.exitCode(), missing.out() + missing.err());
+    assertTrue(missing.err().contains("--create-bucket"), missing.err());
+    TestingCli.Result created = ok(withS3("data", "push", dir.toString(), uri, "--create-bucket"));
+    assertTrue(created.out().contains("uploaded 1 ("), created.out());
+    TestingCli.Result notS3 = TestingCli.run(withS3("data", "ls", dir.toString()));
+    assertEquals(2, notS3.exitCode());
+    assertTrue(notS3.err().contains("is not an S3 URI"), notS3.err());
+  }
 }
