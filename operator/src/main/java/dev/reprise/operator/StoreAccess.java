@@ -4,7 +4,7 @@ import dev.reprise.core.exec.StageResolver;
 import dev.reprise.core.key.DataDigests;
 import dev.reprise.core.store.ArtifactStore;
 import dev.reprise.core.store.BlobStore;
-import dev.reprise.core.store.S3DataDigest;
+import dev.reprise.core.store.S3Data;
 import dev.reprise.core.store.S3Settings;
 import dev.reprise.core.store.Stores;
 import java.io.IOException;
@@ -33,6 +33,9 @@ final class StoreAccess implements AutoCloseable {
   private final StageResolver resolver;
   private final UnaryOperator<BlobStore> decorate;
 
+  /** Digests pipelines' data on S3 (same endpoint and keys as the stores). */
+  private final S3Data data;
+
   /**
    * @param createBucket create a missing bucket when a store is first opened (for a bundled MinIO)
    */
@@ -52,9 +55,8 @@ final class StoreAccess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    this.resolver =
-        new StageResolver(
-            new DataDigests(null, s3 == null ? null : uri -> S3DataDigest.digest(uri, s3)));
+    this.data = s3 == null ? null : new S3Data(s3);
+    this.resolver = new StageResolver(new DataDigests(null, data == null ? null : data::digest));
   }
 
   ArtifactStore store(String uri) {
@@ -78,6 +80,9 @@ final class StoreAccess implements AutoCloseable {
   public void close() throws Exception {
     for (ArtifactStore s : open.values()) {
       s.close();
+    }
+    if (data != null) {
+      data.close();
     }
   }
 }

@@ -59,6 +59,9 @@ final class TestingCluster implements AutoCloseable {
 
   final List<PodRun> podRuns = new CopyOnWriteArrayList<>();
 
+  /** The log of every worker pod that ran, in the order they ended. */
+  final List<String> podLogs = new CopyOnWriteArrayList<>();
+
   /** What the user's programs of command stages printed, one entry per pod. */
   final List<String> programLogs = new CopyOnWriteArrayList<>();
 
@@ -352,6 +355,7 @@ final class TestingCluster implements AutoCloseable {
         exit = runWorker(mappedCommand(c, hostPaths), mapped(c, env, hostPaths, index), log);
       }
       podRuns.add(new PodRun(name, index, attempt, exit));
+      podLogs.add(log.toString());
       String message = exit == 0 ? null : lastLines(log.toString());
       podStatus(
           podName,

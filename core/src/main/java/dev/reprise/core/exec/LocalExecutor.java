@@ -4,6 +4,7 @@ import dev.reprise.core.InvalidInputException;
 import dev.reprise.core.RepriseException;
 import dev.reprise.core.command.CommandMethod;
 import dev.reprise.core.command.ShippedFiles;
+import dev.reprise.core.data.ExternalData;
 import dev.reprise.core.key.KeyComponents;
 import dev.reprise.core.method.Method;
 import dev.reprise.core.method.MethodRegistry;
@@ -68,12 +69,23 @@ public final class LocalExecutor {
   private final MethodRegistry methods;
   private final StageResolver resolver;
   private final Planner planner;
+  private final ExternalData data;
 
+  /** Methods read local data only ({@link ExternalData#localOnly}). */
   public LocalExecutor(ArtifactStore store, MethodRegistry methods, StageResolver resolver) {
+    this(store, methods, resolver, ExternalData.localOnly());
+  }
+
+  /**
+   * @param data how methods' PATH parameters reach local files (fetching S3 data)
+   */
+  public LocalExecutor(
+      ArtifactStore store, MethodRegistry methods, StageResolver resolver, ExternalData data) {
     this.store = store;
     this.methods = methods;
     this.resolver = resolver;
     this.planner = new Planner(store, resolver, false);
+    this.data = data;
   }
 
   public RunSummary run(Pipeline pipeline, Options options) {
@@ -84,7 +96,8 @@ public final class LocalExecutor {
             : Math.min(options.workers(), pipeline.parallelism());
     ExecutorService pool = Executors.newFixedThreadPool(threads, daemonThreads("reprise-worker"));
     ExecutorService coordinators = Executors.newCachedThreadPool(daemonThreads("reprise-stage"));
-    PhaseRunner runner = new PhaseRunner(store, methods, options.workRoot(), options.runtime());
+    PhaseRunner runner =
+        new PhaseRunner(store, methods, options.workRoot(), options.runtime(), data);
     Map<String, CompletableFuture<StageOutcome>> futures = new LinkedHashMap<>();
     // Keys this run uses are claimed until its record (which keeps them from gc) is written.
     RunClaim claim = RunClaim.open(store.blobs(), pipeline.name());

@@ -6,6 +6,7 @@ import dev.reprise.core.StageFailedException;
 import dev.reprise.core.StoreException;
 import dev.reprise.core.command.CommandMethod;
 import dev.reprise.core.command.CommandWorkspace;
+import dev.reprise.core.data.ExternalData;
 import dev.reprise.core.key.CodeDigest;
 import dev.reprise.core.key.KeyComponents;
 import dev.reprise.core.method.InputArtifacts;
@@ -41,6 +42,7 @@ public final class PhaseRunner {
   private final MethodRegistry methods;
   private final Path workRoot;
   private final CommandMethod.CommandRuntime runtime;
+  private final ExternalData data;
 
   /**
    * @param workRoot local folder for phases' output and scratch folders (emptied after each phase)
@@ -57,10 +59,23 @@ public final class PhaseRunner {
       MethodRegistry methods,
       Path workRoot,
       CommandMethod.CommandRuntime runtime) {
+    this(store, methods, workRoot, runtime, ExternalData.localOnly());
+  }
+
+  /**
+   * @param data how methods' PATH parameters reach local files ({@link PhaseContext#data})
+   */
+  public PhaseRunner(
+      ArtifactStore store,
+      MethodRegistry methods,
+      Path workRoot,
+      CommandMethod.CommandRuntime runtime,
+      ExternalData data) {
     this.store = store;
     this.methods = methods;
     this.workRoot = workRoot;
     this.runtime = runtime;
+    this.data = data;
   }
 
   public ArtifactStore store() {
@@ -325,6 +340,7 @@ public final class PhaseRunner {
     private final Params params;
     private final BiConsumer<String, String> log;
     private final String where;
+    private final Path work;
 
     Context(
         Task task,
@@ -341,6 +357,7 @@ public final class PhaseRunner {
       this.slice = phase == Phase.ANALYSIS ? slice : -1;
       this.log = log;
       this.where = where;
+      this.work = work;
       try {
         this.out = Files.createDirectories(work.resolve("out"));
         this.scratch = Files.createDirectories(work.resolve("scratch"));
@@ -428,6 +445,60 @@ public final class PhaseRunner {
               .manifest(loc)
               .orElseThrow(() -> new StoreException(loc.describe() + " is not committed"));
       return store.open(loc, m, "slice " + i);
+    }
+
+    @Override
+    public Path data(String param) {
+      String location = params.getPath(param);
+      if (location == null) {
+        return null;
+      }
+      try {
+        ExternalData.Local local =
+            data.local(location, components.data().get(param), work.resolve("data").resolve(param));
+        if (local.objects() > 0) {
+          log(
+              "read "
+                  + local.objects()
+                  + (local.objects() == 1 ? " object of " : " objects of ")
+                  + location
+                  + ": fetched "
+                  + local.fetched()
+                  + " ("
+                  + local.bytesFetched()
+                  + " bytes), the rest from this machine's data cache");
+        }
+        return local.path();
+      } catch (InvalidInputException e) {
+        throw new InvalidInputException(param + ": " + e.getMessage(), e);
+      }
+    }
+
+    @Override
+    public InputArtifacts dataFiles(String param) {
+      String location = params.getPath(param);
+      if (location == null) {
+        throw new InvalidInputException(param + ": no path given");
+      }
+      try {
+        java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+        InputArtifacts files =
+            data.files(
+                location,
+                components.data().get(param),
+                work.resolve("data").resolve(param),
+                bytes::addAndGet);
+        if (location.contains("://")) {
+          log(
+              location
+                  + ": "
+                  + files.names().size()
+                  + " objects, each fetched into this machine's data cache when first read");
+        }
+        return files;
+      } catch (InvalidInputException e) {
+        throw new InvalidInputException(param + ": " + e.getMessage(), e);
+      }
     }
 
     @Override

@@ -6,7 +6,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -14,24 +16,32 @@ import java.util.stream.Stream;
  * Digests of external data named by PATH parameters. A local file's digest is its sha256; a
  * folder's is the {@link OutputDigest} of its files by relative name. File hashes are memoised by
  * absolute path, size and modification time in a small cache file, so large inputs are read once,
- * not on every run. Remote URIs ({@code s3://}) are delegated.
+ * not on every run. Remote URIs ({@code s3://}) are delegated, and how each was digested is kept
+ * for {@code reprise explain}.
  */
 public final class DataDigests {
   private final FileDigestMemo memo;
-  private final Function<String, String> remote;
+  private final Function<String, DataDigest> remote;
   private final Map<String, String> known;
+
+  /** How each remote location was digested, shared with the digests {@link #withKnown} makes. */
+  private final Map<String, String> methods;
 
   /**
    * @param memoFile the memo cache (created if absent), or null for none
    * @param remote digests a URI such as {@code s3://bucket/data}; null when none is configured
    */
-  public DataDigests(Path memoFile, Function<String, String> remote) {
-    this(new FileDigestMemo(memoFile), remote, Map.of());
+  public DataDigests(Path memoFile, Function<String, DataDigest> remote) {
+    this(new FileDigestMemo(memoFile), remote, Map.of(), new ConcurrentHashMap<>());
   }
 
   private DataDigests(
-      FileDigestMemo memo, Function<String, String> remote, Map<String, String> known) {
+      FileDigestMemo memo,
+      Function<String, DataDigest> remote,
+      Map<String, String> known,
+      Map<String, String> methods) {
     this.memo = memo;
+    this.methods = methods;
     this.remote = remote;
     this.known = known;
   }
@@ -45,7 +55,15 @@ public final class DataDigests {
   public DataDigests withKnown(Map<String, String> known) {
     Map<String, String> all = new TreeMap<>(this.known);
     all.putAll(known);
-    return new DataDigests(memo, remote, Map.copyOf(all));
+    return new DataDigests(memo, remote, Map.copyOf(all), methods);
+  }
+
+  /**
+   * How the remote data at {@code location} was digested when this object last did it (e.g. "by
+   * sha256 metadata (200 objects)"); empty for local data and locations not digested yet.
+   */
+  public Optional<String> method(String location) {
+    return Optional.ofNullable(methods.get(location));
   }
 
   /** The digest of the file or folder at {@code location} (absolute path or URI). */
@@ -64,7 +82,9 @@ public final class DataDigests {
                 + ": no remote store is configured for data URIs"
                 + " (set REPRISE_S3_ENDPOINT, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
       }
-      return remote.apply(location);
+      DataDigest d = remote.apply(location);
+      methods.put(location, d.method());
+      return d.value();
     }
     Path p = Path.of(location).toAbsolutePath().normalize();
     if (Files.isRegularFile(p)) {

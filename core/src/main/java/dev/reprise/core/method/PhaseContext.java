@@ -28,6 +28,47 @@ public interface PhaseContext {
   /** Slice {@code i}'s files (synthesis only). */
   InputArtifacts slice(int i);
 
+  /**
+   * The local file or folder a PATH parameter names, or null if the parameter is null: a local path
+   * as it is, data on S3 ({@code s3://bucket/prefix}) fetched into this machine's data cache and
+   * laid out in a folder of this phase's own. Read external data through this, not through the
+   * parameter's text, and the method works wherever the data lives.
+   *
+   * @throws dev.reprise.core.InvalidInputException if the data cannot be read here
+   */
+  default Path data(String param) {
+    String location = params().getPath(param);
+    if (location == null) {
+      return null;
+    }
+    if (location.contains("://")) {
+      throw new dev.reprise.core.InvalidInputException(
+          param + ": cannot read " + location + " here: no S3 settings for data URIs");
+    }
+    return Path.of(location);
+  }
+
+  /**
+   * The files of the folder a PATH parameter names, as artifacts: a local folder where it is; on
+   * S3, each object fetched (through the data cache) only when its path is asked for, so a slice
+   * fetches only what it reads. Prefer this to {@link #data} for folders read in parts.
+   *
+   * @throws dev.reprise.core.InvalidInputException if the parameter does not name a readable folder
+   */
+  default InputArtifacts dataFiles(String param) {
+    Path dir = data(param);
+    if (dir == null || !java.nio.file.Files.isDirectory(dir)) {
+      throw new dev.reprise.core.InvalidInputException(
+          param
+              + ": "
+              + dir
+              + (dir != null && java.nio.file.Files.exists(dir)
+                  ? " is not a folder"
+                  : " does not exist"));
+    }
+    return new DirectoryArtifacts(dir, param + " " + dir);
+  }
+
   /** An empty folder: every file written under it becomes an artifact of this phase. */
   Path out();
 

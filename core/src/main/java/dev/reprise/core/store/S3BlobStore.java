@@ -254,6 +254,14 @@ public final class S3BlobStore implements BlobStore {
 
   @Override
   public void upload(String name, Path source) {
+    upload(name, source, Map.of());
+  }
+
+  /**
+   * As {@link #upload(String, Path)}, with user metadata: S3 keeps each entry as {@code
+   * x-amz-meta-<key>} and returns it with the object ({@link #describe}).
+   */
+  public void upload(String name, Path source, Map<String, String> userMetadata) {
     String key = key(name);
     if (!Files.isRegularFile(source)) {
       throw new StoreException("cannot upload " + source + " to " + where(key) + ": no such file");
@@ -267,6 +275,7 @@ public final class S3BlobStore implements BlobStore {
                     .bucket(bucket())
                     .object(key)
                     .filename(source.toString())
+                    .userMetadata(userMetadata)
                     .build()));
   }
 
@@ -315,6 +324,76 @@ public final class S3BlobStore implements BlobStore {
           return Optional.of(new BlobInfo(name, s.size(), unquote(s.etag()), modified));
         };
     return call("stat", key, unlessMissing(head, Optional.empty()));
+  }
+
+  /**
+   * The object's size, ETag and recorded SHA-256 (the user metadata {@code x-amz-meta-sha256} that
+   * {@code reprise data push} writes, else a full-object SHA-256 checksum S3 stored at upload), or
+   * empty if there is no such object.
+   */
+  public Optional<DataObject> describe(String name) {
+    String key = key(name);
+    S3Call<Optional<DataObject>> head =
+        () -> {
+          StatObjectResponse s =
+              client.statObject(
+                  StatObjectArgs.builder()
+                      .bucket(bucket())
+                      .object(key)
+                      // S3 returns the stored checksum only when asked.
+                      .extraHeaders(Map.of("x-amz-checksum-mode", "ENABLED"))
+                      .build());
+          return Optional.of(
+              dataObject(
+                  name,
+                  s.size(),
+                  unquote(s.etag()),
+                  s.userMetadata(),
+                  s.headers().get("x-amz-checksum-sha256"),
+                  s.headers().get("x-amz-checksum-type")));
+        };
+    return call("stat", key, unlessMissing(head, Optional.empty()));
+  }
+
+  private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+
+  /**
+   * What an object records of its content: the {@code sha256} user metadata if it is 64 hex digits,
+   * else the {@code x-amz-checksum-sha256} header if it is a full-object checksum (a multipart
+   * upload's composite checksum, "...-N" or type COMPOSITE, is a hash of part hashes, not of the
+   * content), else nothing.
+   */
+  static DataObject dataObject(
+      String name,
+      long size,
+      String etag,
+      Map<String, String> userMetadata,
+      String checksum,
+      String checksumType) {
+    for (Map.Entry<String, String> m : userMetadata.entrySet()) {
+      String k = m.getKey().toLowerCase(java.util.Locale.ROOT);
+      if (k.equals(DataObject.METADATA_KEY) || k.equals("x-amz-meta-" + DataObject.METADATA_KEY)) {
+        String v =
+            m.getValue() == null ? "" : m.getValue().trim().toLowerCase(java.util.Locale.ROOT);
+        if (SHA256_HEX.matcher(v).matches()) {
+          return new DataObject(name, size, etag, v, DataObject.METADATA);
+        }
+      }
+    }
+    if (checksum != null
+        && !checksum.contains("-")
+        && !"COMPOSITE".equalsIgnoreCase(String.valueOf(checksumType))) {
+      try {
+        byte[] raw = java.util.Base64.getDecoder().decode(checksum.trim());
+        if (raw.length == 32) {
+          return new DataObject(
+              name, size, etag, java.util.HexFormat.of().formatHex(raw), DataObject.CHECKSUM);
+        }
+      } catch (IllegalArgumentException notBase64) {
+        // Not a checksum we can read: fall back to the ETag.
+      }
+    }
+    return new DataObject(name, size, etag, null, null);
   }
 
   @Override

@@ -163,31 +163,34 @@ class S3BlobStoreIT extends BlobStoreContract {
 
   @Test
   void dataDigestFollowsETagsAndSizesOfAnObjectOrAFolder() {
-    S3Settings s3 = server.settings();
+    S3Data s3 = new S3Data(server.settings());
     store.write("data/subject1/X.npy", "xx".getBytes(UTF_8));
     store.write("data/subject1/y.npy", "yy".getBytes(UTF_8));
     String folder = uri + "/data";
     String object = uri + "/data/subject1/X.npy";
 
-    String folderDigest = S3DataDigest.digest(folder, s3);
-    String objectDigest = S3DataDigest.digest(object, s3);
-    assertEquals(folderDigest, S3DataDigest.digest(folder + "/", s3));
-    assertEquals(objectDigest, S3DataDigest.digest(object, s3));
+    String folderDigest = s3.digest(folder).value();
+    String objectDigest = s3.digest(object).value();
+    assertEquals(folderDigest, s3.digest(folder + "/").value());
+    assertEquals(objectDigest, s3.digest(object).value());
     assertNotEquals(folderDigest, objectDigest);
+    assertEquals(
+        "by ETag and size (2 objects; no SHA-256 recorded: upload with reprise data push to key by"
+            + " content)",
+        s3.digest(folder).method());
 
     store.write("data/subject1/y.npy", "y2".getBytes(UTF_8));
-    assertNotEquals(folderDigest, S3DataDigest.digest(folder, s3));
-    assertEquals(objectDigest, S3DataDigest.digest(object, s3), "X.npy did not change");
+    assertNotEquals(folderDigest, s3.digest(folder).value());
+    assertEquals(objectDigest, s3.digest(object).value(), "X.npy did not change");
 
     store.write("data/subject1/X.npy", "x2".getBytes(UTF_8));
-    assertNotEquals(objectDigest, S3DataDigest.digest(object, s3));
+    assertNotEquals(objectDigest, s3.digest(object).value());
 
     InvalidInputException e =
-        assertThrows(InvalidInputException.class, () -> S3DataDigest.digest(uri + "/nothing", s3));
+        assertThrows(InvalidInputException.class, () -> s3.digest(uri + "/nothing").value());
     assertTrue(
         e.getMessage().contains("no object or folder at " + uri + "/nothing"), e.getMessage());
-    assertThrows(
-        InvalidInputException.class, () -> S3DataDigest.digest("s3://no-such-bucket-zz/x", s3));
+    assertThrows(InvalidInputException.class, () -> s3.digest("s3://no-such-bucket-zz/x").value());
   }
 
   @Test

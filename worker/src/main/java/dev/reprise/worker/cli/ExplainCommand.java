@@ -5,6 +5,8 @@ import dev.reprise.core.exec.KeyDiff;
 import dev.reprise.core.exec.Planner;
 import dev.reprise.core.exec.StageResolver;
 import dev.reprise.core.key.KeyComponents;
+import dev.reprise.core.method.ParamSpec;
+import dev.reprise.core.method.ParamType;
 import dev.reprise.core.pipeline.Pipeline;
 import dev.reprise.core.pipeline.Stage;
 import dev.reprise.core.store.ArtifactStore;
@@ -88,6 +90,7 @@ final class ExplainCommand implements Callable<Integer> {
       Optional<RunRecord.StageRun> last,
       StageResolver resolver) {
     List<String> out = new java.util.ArrayList<>(explainKey(p, stage, last, resolver));
+    out.addAll(remoteData(stage, resolver));
     if (stage.isCommand() && stage.command().image() != null && !stage.command().pinned()) {
       out.add(
           "Its image "
@@ -96,6 +99,37 @@ final class ExplainCommand implements Callable<Integer> {
               + " it as "
               + stage.command().image()
               + "@sha256:<digest> to key the image itself.");
+    }
+    return out;
+  }
+
+  /** How the key digested each S3 input: by content (SHA-256 recorded) or by ETag and size. */
+  static List<String> remoteData(Stage stage, StageResolver resolver) {
+    List<String> out = new java.util.ArrayList<>();
+    if (stage.isCommand()) {
+      return out;
+    }
+    for (ParamSpec param : stage.method().spec().params()) {
+      if (param.type() != ParamType.PATH || stage.params().isNull(param.name())) {
+        continue;
+      }
+      String location = stage.params().getPath(param.name());
+      if (!location.contains("://")) {
+        continue;
+      }
+      Optional<String> how = resolver.data().method(location);
+      if (how.isEmpty()) {
+        resolver.data().digest(location);
+        how = resolver.data().method(location);
+      }
+      out.add(
+          "Data '"
+              + param.name()
+              + "': "
+              + location
+              + " digested "
+              + how.orElse("(unknown)")
+              + ".");
     }
     return out;
   }

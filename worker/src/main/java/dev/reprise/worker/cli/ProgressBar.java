@@ -12,13 +12,22 @@ final class ProgressBar implements Progress {
   private static final int WIDTH = 30;
   private final PrintStream err;
   private final boolean enabled;
+  private final int shownFrom;
   private String what;
   private int total;
   private int shownPercent = -1;
 
   ProgressBar(PrintStream err, boolean enabled) {
+    this(err, enabled, SHOWN_FROM);
+  }
+
+  /**
+   * @param shownFrom the smallest total that shows a bar
+   */
+  ProgressBar(PrintStream err, boolean enabled, int shownFrom) {
     this.err = err;
     this.enabled = enabled;
+    this.shownFrom = shownFrom;
   }
 
   @Override
@@ -31,7 +40,7 @@ final class ProgressBar implements Progress {
 
   @Override
   public void step(int done) {
-    if (!enabled || total < SHOWN_FROM) {
+    if (!enabled || total < shownFrom) {
       return;
     }
     int percent = (int) (100L * done / total);
@@ -55,7 +64,7 @@ final class ProgressBar implements Progress {
 
   @Override
   public void end() {
-    if (enabled && total >= SHOWN_FROM) {
+    if (enabled && total >= shownFrom) {
       err.println();
     }
   }

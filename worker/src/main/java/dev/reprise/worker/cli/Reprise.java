@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
       StoreCommand.class,
       PushCommand.class,
       RetryCommand.class,
+      DataCommand.class,
       WorkerCommand.class,
       VolumeDigestCommand.class,
       MethodsCommand.class

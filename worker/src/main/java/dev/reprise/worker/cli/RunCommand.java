@@ -1,6 +1,7 @@
 package dev.reprise.worker.cli;
 
 import dev.reprise.core.command.CommandMethod;
+import dev.reprise.core.data.ExternalData;
 import dev.reprise.core.exec.LocalExecutor;
 import dev.reprise.core.exec.RunSummary;
 import dev.reprise.core.exec.StageOutcome;
@@ -69,8 +70,9 @@ final class RunCommand implements Callable<Integer> {
       boolean terminal = System.console() != null && !quiet;
       RunSummary summary;
       try (ProgressPrinter progress =
-          new ProgressPrinter(
-              quiet ? nullStream() : System.err, terminal, pipeline.stages().size())) {
+              new ProgressPrinter(
+                  quiet ? nullStream() : System.err, terminal, pipeline.stages().size());
+          ExternalData data = storeOptions.externalData()) {
         if (!quiet) {
           System.err.println(
               "reprise: running "
@@ -92,7 +94,7 @@ final class RunCommand implements Callable<Integer> {
                   + " (--runtime docker runs them in their images)");
         }
         LocalExecutor executor =
-            new LocalExecutor(store, methods, new StageResolver(storeOptions.dataDigests()));
+            new LocalExecutor(store, methods, new StageResolver(storeOptions.dataDigests()), data);
         summary =
             executor.run(
                 pipeline,

@@ -1,9 +1,11 @@
 package dev.reprise.worker.cli;
 
+import dev.reprise.core.data.DataCache;
+import dev.reprise.core.data.ExternalData;
 import dev.reprise.core.key.DataDigests;
 import dev.reprise.core.store.ArtifactStore;
 import dev.reprise.core.store.BlobStore;
-import dev.reprise.core.store.S3DataDigest;
+import dev.reprise.core.store.S3Data;
 import dev.reprise.core.store.S3Settings;
 import dev.reprise.core.store.Stores;
 import java.io.IOException;
@@ -69,17 +71,27 @@ public final class StoreOptions {
 
   public BlobStore openBlobs(String fromDocument) {
     String uri = uri(fromDocument);
-    boolean create =
-        createBucket != null
-            ? createBucket
-            : Boolean.parseBoolean(baseEnvironment.getOrDefault("REPRISE_CREATE_BUCKET", "false"));
     return Stores.open(
-        uri, uri.startsWith("s3://") ? S3Settings.fromEnvironment(environment()) : null, create);
+        uri,
+        uri.startsWith("s3://") ? S3Settings.fromEnvironment(environment()) : null,
+        createBucket());
   }
 
   /** The S3 settings from the flags, falling back to the environment; null if none are given. */
   public S3Settings s3() {
     return S3Settings.fromEnvironmentIfSet(environment());
+  }
+
+  /** The S3 settings from the flags and environment; an error naming what is missing if none. */
+  S3Settings s3Required() {
+    return S3Settings.fromEnvironment(environment());
+  }
+
+  /** --create-bucket, else $REPRISE_CREATE_BUCKET, else false. */
+  boolean createBucket() {
+    return createBucket != null
+        ? createBucket
+        : Boolean.parseBoolean(baseEnvironment.getOrDefault("REPRISE_CREATE_BUCKET", "false"));
   }
 
   private Map<String, String> environment() {
@@ -104,7 +116,22 @@ public final class StoreOptions {
     S3Settings s3 = s3();
     return new DataDigests(
         cacheDir(baseEnvironment).resolve("data-digests.tsv"),
-        s3 == null ? null : uri -> S3DataDigest.digest(uri, s3));
+        s3 == null ? null : new S3Data(s3)::digest);
+  }
+
+  /**
+   * How methods reach their PATH parameters' data: S3 data (same endpoint and credentials as the
+   * store) is fetched into {@code <cache>/data}, bounded by $REPRISE_DATA_CACHE_SIZE.
+   */
+  public ExternalData externalData() {
+    S3Settings s3 = s3();
+    if (s3 == null) {
+      return ExternalData.localOnly();
+    }
+    return new ExternalData(
+        new S3Data(s3),
+        new DataCache(
+            cacheDir(baseEnvironment).resolve("data"), DataCache.maxBytes(baseEnvironment)));
   }
 
   /**

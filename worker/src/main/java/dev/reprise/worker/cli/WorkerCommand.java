@@ -4,6 +4,7 @@ import dev.reprise.core.InvalidInputException;
 import dev.reprise.core.command.CommandMethod;
 import dev.reprise.core.command.CommandProcess;
 import dev.reprise.core.command.CommandWorkspace;
+import dev.reprise.core.data.ExternalData;
 import dev.reprise.core.exec.PhaseRunner;
 import dev.reprise.core.key.KeyComponents;
 import dev.reprise.core.method.Method;
@@ -223,7 +224,8 @@ final class WorkerCommand implements Callable<Integer> {
       throw new InvalidInputException("--store is required for reprise worker");
     }
     MethodRegistry methods = Reprise.methods();
-    try (ArtifactStore store = storeOptions.open(null)) {
+    try (ArtifactStore store = storeOptions.open(null);
+        ExternalData data = storeOptions.externalData()) {
       Task task =
           store
               .readTask(key)
@@ -231,7 +233,9 @@ final class WorkerCommand implements Callable<Integer> {
                   () ->
                       new InvalidInputException(
                           "no task.json for key " + key + " in " + store.uri()));
-      PhaseRunner runner = new PhaseRunner(store, methods, StoreOptions.workRoot());
+      PhaseRunner runner =
+          new PhaseRunner(
+              store, methods, StoreOptions.workRoot(), CommandMethod.CommandRuntime.HOST, data);
       Method method = runner.method(task);
       Location loc =
           switch (phase) {

@@ -1,7 +1,7 @@
 package dev.reprise.worker.eeg;
 
 import dev.reprise.core.InvalidInputException;
-import dev.reprise.core.method.DirectoryArtifacts;
+import dev.reprise.core.method.InputArtifacts;
 import dev.reprise.core.method.Method;
 import dev.reprise.core.method.MethodSpec;
 import dev.reprise.core.method.ParamSpec;
@@ -10,12 +10,10 @@ import dev.reprise.core.method.Params;
 import dev.reprise.core.method.PhaseContext;
 import dev.reprise.core.method.SliceRange;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Stream;
 import us.hebi.matlab.mat.format.Mat5;
 import us.hebi.matlab.mat.format.Mat5File;
 import us.hebi.matlab.mat.types.MatlabType;
@@ -71,29 +69,22 @@ public final class Load implements Method {
   @Override
   public void analysis(PhaseContext ctx) throws Exception {
     Params p = ctx.params();
-    String location = p.getPath("path");
-    if (location.contains("://")) {
-      throw new InvalidInputException("path: eeg.load reads local folders, got " + location);
-    }
-    Path dir = Path.of(location);
-    if (!Files.isDirectory(dir)) {
-      throw new InvalidInputException(
-          "path: " + dir + (Files.exists(dir) ? " is not a folder" : " does not exist"));
-    }
-    DirectoryArtifacts folder = new DirectoryArtifacts(dir, "path " + dir);
+    // A local folder, or one on S3 whose files are fetched as they are read: eeg.load does not
+    // mind, and a slice fetches only its subjects.
+    InputArtifacts folder = ctx.dataFiles("path");
     List<String> npySubjects = Epochs.subjects(folder);
-    List<Path> matFiles = matFiles(dir);
+    List<String> matFiles = matFiles(folder);
     if (!npySubjects.isEmpty()) {
       loadNpy(ctx, folder, npySubjects);
     } else if (!matFiles.isEmpty()) {
       loadMat(ctx, p, folder, matFiles);
     } else {
       throw new InvalidInputException(
-          "path: " + dir + " holds neither <subject>/X.npy files nor .mat files");
+          "path: " + p.getPath("path") + " holds neither <subject>/X.npy files nor .mat files");
     }
   }
 
-  private static void loadNpy(PhaseContext ctx, DirectoryArtifacts folder, List<String> subjects)
+  private static void loadNpy(PhaseContext ctx, InputArtifacts folder, List<String> subjects)
       throws IOException {
     Epochs.Info info = Epochs.readInfo(folder);
     if (ctx.slice() == 0) {
@@ -107,12 +98,9 @@ public final class Load implements Method {
     }
   }
 
-  private static List<Path> matFiles(Path dir) throws IOException {
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(f -> f.getFileName().toString().endsWith(".mat") && Files.isRegularFile(f))
-          .sorted()
-          .toList();
-    }
+  /** The folder's top-level .mat files, by name, sorted. */
+  private static List<String> matFiles(InputArtifacts folder) {
+    return folder.names().stream().filter(n -> n.endsWith(".mat") && !n.contains("/")).toList();
   }
 
   private static String subjectOf(Path matFile) {
@@ -120,8 +108,8 @@ public final class Load implements Method {
     return n.substring(0, n.length() - ".mat".length());
   }
 
-  private static void loadMat(
-      PhaseContext ctx, Params p, DirectoryArtifacts folder, List<Path> files) throws IOException {
+  private static void loadMat(PhaseContext ctx, Params p, InputArtifacts folder, List<String> files)
+      throws IOException {
     int base = p.getInt("labelBase");
     Epochs.Info info;
     if (folder.has("info.json")) {
@@ -145,7 +133,7 @@ public final class Load implements Method {
                 + folder.describe()
                 + " has .mat files and no info.json: set the parameters sfreq and tmin");
       }
-      MatSubject first = readMat(files.get(0), base);
+      MatSubject first = readMat(folder.path(files.get(0)), base);
       List<String> channels = new ArrayList<>();
       for (int k = 0; k < first.subject().channels(); k++) {
         channels.add(String.format("EEG%03d", k + 1));
@@ -155,8 +143,8 @@ public final class Load implements Method {
         classes = p.getStrings("classes");
       } else {
         int max = 0;
-        for (Path f : files) {
-          for (int label : readMat(f, base).subject().y()) {
+        for (String f : files) {
+          for (int label : readMat(folder.path(f), base).subject().y()) {
             max = Math.max(max, label);
           }
         }
@@ -172,8 +160,8 @@ public final class Load implements Method {
     }
     SliceRange range = SliceRange.of(ctx.slice(), ctx.slices(), files.size());
     for (int i = range.start(); i < range.end(); i++) {
-      MatSubject m = readMat(files.get(i), base);
-      Epochs.check(m.subject(), info, folder.describe() + " (" + files.get(i).getFileName() + ")");
+      MatSubject m = readMat(folder.path(files.get(i)), base);
+      Epochs.check(m.subject(), info, folder.describe() + " (" + files.get(i) + ")");
       Epochs.writeSubject(ctx.out(), m.subject(), m.float32());
     }
   }
