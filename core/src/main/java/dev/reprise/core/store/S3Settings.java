@@ -64,6 +64,11 @@ public record S3Settings(String endpoint, S3Credentials credentials, String regi
     return credentials.accessKey();
   }
 
+  /** The static secret key, or null when the credentials come from the cloud's identity. */
+  public String secretKey() {
+    return credentials.secretKey();
+  }
+
   /** The settings from the environment, or null when no S3 endpoint is configured at all. */
   public static S3Settings fromEnvironmentIfSet(Map<String, String> env) {
     String endpoint = env.get(ENDPOINT_VAR);

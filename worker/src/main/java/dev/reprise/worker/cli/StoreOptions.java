@@ -36,7 +36,9 @@ public final class StoreOptions {
   @Option(
       names = "--s3-access-key",
       paramLabel = "KEY",
-      description = "S3 access key (default: $AWS_ACCESS_KEY_ID).")
+      description =
+          "S3 access key (default: $AWS_ACCESS_KEY_ID; without either, the credentials come from"
+              + " web identity, container credentials or the instance profile).")
   String s3AccessKey;
 
   @Option(
@@ -44,6 +46,14 @@ public final class StoreOptions {
       paramLabel = "SECRET",
       description = "S3 secret key (default: $AWS_SECRET_ACCESS_KEY).")
   String s3SecretKey;
+
+  @Option(
+      names = "--s3-session-token",
+      paramLabel = "TOKEN",
+      description =
+          "Session token of temporary S3 keys (default: $AWS_SESSION_TOKEN, unless the keys are"
+              + " given as options).")
+  String s3SessionToken;
 
   @Option(
       names = "--create-bucket",
@@ -89,6 +99,11 @@ public final class StoreOptions {
     }
     if (s3AccessKey != null) {
       env.put(S3Settings.ACCESS_KEY_VAR, s3AccessKey);
+      // A token from the environment belongs to the environment's keys, not to these.
+      env.remove(S3Settings.SESSION_TOKEN_VAR);
+    }
+    if (s3SessionToken != null) {
+      env.put(S3Settings.SESSION_TOKEN_VAR, s3SessionToken);
     }
     if (s3SecretKey != null) {
       env.put(S3Settings.SECRET_KEY_VAR, s3SecretKey);
