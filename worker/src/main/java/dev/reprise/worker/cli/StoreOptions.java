@@ -65,8 +65,15 @@ public final class StoreOptions {
   /** The environment the defaults come from: the process's, or a pod's when run in-process. */
   private Map<String, String> baseEnvironment = System.getenv();
 
+  /**
+   * The S3 settings, read once: their credentials fetch and refresh temporary keys, and every store
+   * and digest of this command should share them rather than ask STS again.
+   */
+  private S3Settings s3;
+
   void useEnvironment(Map<String, String> env) {
     this.baseEnvironment = Map.copyOf(env);
+    this.s3 = null;
   }
 
   /** The store URI to use: the flag, else the document's, else the default folder. */
@@ -83,13 +90,16 @@ public final class StoreOptions {
         createBucket != null
             ? createBucket
             : Boolean.parseBoolean(baseEnvironment.getOrDefault("REPRISE_CREATE_BUCKET", "false"));
-    return Stores.open(
-        uri, uri.startsWith("s3://") ? S3Settings.fromEnvironment(environment()) : null, create);
+    // Without an endpoint, Stores.open says which variables an S3 store needs.
+    return Stores.open(uri, uri.startsWith("s3://") ? s3() : null, create);
   }
 
   /** The S3 settings from the flags, falling back to the environment; null if none are given. */
   public S3Settings s3() {
-    return S3Settings.fromEnvironmentIfSet(environment());
+    if (s3 == null) {
+      s3 = S3Settings.fromEnvironmentIfSet(environment());
+    }
+    return s3;
   }
 
   private Map<String, String> environment() {
