@@ -258,13 +258,9 @@ public final class S3Credentials {
     String containerUri = containerUri();
     sources.add(
         new Source(
-            "container credentials from "
-                + (containerUri == null ? "" : containerUri + " ")
-                + "("
-                + CONTAINER_FULL_URI_VAR
-                + " or "
-                + CONTAINER_RELATIVE_URI_VAR
-                + ")",
+            containerUri == null
+                ? "container credentials"
+                : "container credentials from " + containerUri,
             containerUri == null ? null : new ContainerProvider(containerUri),
             CONTAINER_FULL_URI_VAR + " and " + CONTAINER_RELATIVE_URI_VAR + " not set"));
     String metadata = variables.getOrDefault(METADATA_ENDPOINT_VAR, DEFAULT_METADATA_ENDPOINT);
@@ -293,7 +289,8 @@ public final class S3Credentials {
     Path tokenFile = Path.of(variables.get(TOKEN_FILE_VAR));
     // Read at every refresh: the kubelet rotates a projected token long before it expires.
     Supplier<Jwt> token = () -> new Jwt(readToken(tokenFile, TOKEN_FILE_VAR), 0);
-    String session = variables.getOrDefault(ROLE_SESSION_NAME_VAR, "reprise-" + System.nanoTime());
+    String session =
+        variables.getOrDefault(ROLE_SESSION_NAME_VAR, "reprise-" + System.currentTimeMillis());
     return new WebIdentityProvider(
         token,
         stsEndpoint,

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.reprise.core.InvalidInputException;
+import dev.reprise.core.StoreException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,6 +25,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -173,6 +176,29 @@ class S3CredentialsIT {
   }
 
   @Test
+  void credentialsThatCannotBeRefreshedFailThePassingWaySayingFromWhere() throws IOException {
+    AtomicInteger status = new AtomicInteger(200);
+    List<Map<String, String>> calls = new CopyOnWriteArrayList<>();
+    HttpServer sts = sts(calls, status::get, Instant.now().plusSeconds(5));
+    Path tokenFile = Files.writeString(tmp.resolve("token"), "jwt");
+    Map<String, String> env = new HashMap<>(noMetadataService());
+    env.put("REPRISE_S3_ENDPOINT", server.endpoint());
+    env.put("AWS_ROLE_ARN", ROLE);
+    env.put("AWS_WEB_IDENTITY_TOKEN_FILE", tokenFile.toString());
+    env.put("AWS_STS_ENDPOINT", "http://127.0.0.1:" + sts.getAddress().getPort());
+    try (S3BlobStore store = new S3BlobStore(S3Settings.fromEnvironment(env), "s3://creds/f")) {
+      store.write("a", new byte[] {1});
+      status.set(503);
+      StoreException e = assertThrows(StoreException.class, () -> store.read("a"));
+      assertEquals(1, e.exitCode(), "STS being down is a passing fault: the pod is retried");
+      assertTrue(
+          e.getMessage().startsWith("cannot refresh the S3 credentials from web identity"),
+          e.getMessage());
+      assertTrue(e.getMessage().contains("503"), e.getMessage());
+    }
+  }
+
+  @Test
   void containerCredentialsComeFromTheEndpointWithTheTokenFromItsFile() throws IOException {
     Path tokenFile = Files.writeString(tmp.resolve("pod-identity-token"), "pod-token\n");
     List<String> authorizations = new CopyOnWriteArrayList<>();
@@ -256,6 +282,11 @@ class S3CredentialsIT {
    */
   private HttpServer sts(List<Map<String, String>> calls, int status, Instant expiration)
       throws IOException {
+    return sts(calls, () -> status, expiration);
+  }
+
+  private HttpServer sts(List<Map<String, String>> calls, IntSupplier status, Instant expiration)
+      throws IOException {
     HttpServer sts = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     servers.add(sts);
     sts.createContext(
@@ -271,10 +302,10 @@ class S3CredentialsIT {
                 kv.length > 1 ? URLDecoder.decode(kv[1], UTF_8) : "");
           }
           calls.add(call);
-          if (status != 200) {
+          if (status.getAsInt() != 200) {
             reply(
                 exchange,
-                status,
+                status.getAsInt(),
                 "text/xml",
                 "<ErrorResponse><Error><Code>AccessDenied</Code>"
                     + "<Message>Not authorized to perform sts:AssumeRoleWithWebIdentity</Message>"
