@@ -88,6 +88,9 @@ public final class StageJobs {
 
   static final String TOKEN_DIR = "/var/run/secrets/eks.amazonaws.com/serviceaccount";
 
+  /** The containers EKS's pod identity webhook leaves alone (comma-separated names). */
+  static final String SKIP_IDENTITY_ANNOTATION = "eks.amazonaws.com/skip-containers";
+
   /** How long a projected token lasts; the kubelet renews it after 80% of that. */
   private static final long TOKEN_SECONDS = 86400;
 
@@ -155,7 +158,13 @@ public final class StageJobs {
             .withLabels(labels)
             .withAnnotations(
                 stage.isCommand()
-                    ? Map.of("kubectl.kubernetes.io/default-container", COMMAND_CONTAINER)
+                    ? Map.of(
+                        "kubectl.kubernetes.io/default-container",
+                        COMMAND_CONTAINER,
+                        // EKS's identity webhook injects the role into every container of a pod
+                        // whose account has one: never into the user's program.
+                        SKIP_IDENTITY_ANNOTATION,
+                        COMMAND_CONTAINER)
                     : null)
             .endMetadata()
             .withSpec(podSpec(store, key, phase, stage, settings))

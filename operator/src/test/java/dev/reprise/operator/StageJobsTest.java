@@ -278,6 +278,23 @@ class StageJobsTest {
             .getSpec()
             .getTemplate()
             .getSpec();
+    assertEquals(
+        StageJobs.COMMAND_CONTAINER,
+        StageJobs.desired(
+                "ns",
+                "s3://reprise/a",
+                KEY,
+                Phase.ANALYSIS,
+                p.stage("table").orElseThrow(),
+                null,
+                "p/table",
+                settings)
+            .getSpec()
+            .getTemplate()
+            .getMetadata()
+            .getAnnotations()
+            .get(StageJobs.SKIP_IDENTITY_ANNOTATION),
+        "EKS's webhook must not give the user's program the role either");
     for (Container c : command.getInitContainers()) {
       assertWebIdentity(c, role);
     }
