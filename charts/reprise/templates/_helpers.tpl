@@ -75,3 +75,47 @@ app.kubernetes.io/name: reprise-operator
 {{ include "reprise.labels" . }}
 app.kubernetes.io/name: reprise-minio
 {{- end -}}
+
+{{/* The store's keys from its Secret, when there is one (store.credentialsSecret). */}}
+{{- define "reprise.storeKeysEnv" -}}
+{{- if .Values.store.credentialsSecret }}
+- name: AWS_ACCESS_KEY_ID
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.store.credentialsSecret }}
+      key: AWS_ACCESS_KEY_ID
+- name: AWS_SECRET_ACCESS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.store.credentialsSecret }}
+      key: AWS_SECRET_ACCESS_KEY
+{{- end }}
+{{- if .Values.store.webIdentity.roleArn }}
+- name: AWS_ROLE_ARN
+  value: {{ .Values.store.webIdentity.roleArn | quote }}
+- name: AWS_WEB_IDENTITY_TOKEN_FILE
+  value: /var/run/secrets/eks.amazonaws.com/serviceaccount/token
+{{- end }}
+{{- end -}}
+
+{{/* The web identity token's mount, with store.webIdentity.roleArn (the IRSA webhook's names). */}}
+{{- define "reprise.webIdentityMount" -}}
+{{- if .Values.store.webIdentity.roleArn }}
+- name: aws-iam-token
+  mountPath: /var/run/secrets/eks.amazonaws.com/serviceaccount
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{/* The web identity token: bound to STS's audience, useless to the Kubernetes API. */}}
+{{- define "reprise.webIdentityVolume" -}}
+{{- if .Values.store.webIdentity.roleArn }}
+- name: aws-iam-token
+  projected:
+    sources:
+      - serviceAccountToken:
+          audience: {{ .Values.store.webIdentity.audience | quote }}
+          expirationSeconds: 86400
+          path: token
+{{- end }}
+{{- end -}}

@@ -1,6 +1,7 @@
 package dev.reprise.operator;
 
 import dev.reprise.core.method.MethodRegistry;
+import dev.reprise.core.store.S3Credentials;
 import dev.reprise.core.store.S3Settings;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -28,7 +29,7 @@ final class OperatorBeans {
 
   /** The variables {@link OperatorSettings#fromEnvironment} reads. */
   static final List<String> VARIABLES =
-      List.of(
+      concat(
           "REPRISE_STORE",
           "REPRISE_WORKER_IMAGE",
           "REPRISE_CREDENTIALS_SECRET",
@@ -52,10 +53,21 @@ final class OperatorBeans {
           "REPRISE_POD_NAME",
           DataVolumePolicy.CLAIMS_VAR,
           DataVolumePolicy.HOST_PATHS_VAR,
+          "REPRISE_WORKER_SERVICE_ACCOUNT",
+          "REPRISE_WEB_IDENTITY_ROLE_ARN",
+          "REPRISE_WEB_IDENTITY_AUDIENCE",
           S3Settings.ENDPOINT_VAR,
-          S3Settings.ACCESS_KEY_VAR,
-          S3Settings.SECRET_KEY_VAR,
           S3Settings.REGION_VAR);
+
+  /** Variables whose empty value means something (no Secret), unlike a missing one. */
+  private static final List<String> EMPTY_MEANS_NONE = List.of("REPRISE_CREDENTIALS_SECRET");
+
+  /** The operator's own variables, then every variable the store's credential sources read. */
+  private static List<String> concat(String... own) {
+    List<String> all = new ArrayList<>(List.of(own));
+    all.addAll(S3Credentials.VARIABLES);
+    return List.copyOf(all);
+  }
 
   /**
    * A variable's configuration property: {@code REPRISE_WORKER_IMAGE} is {@code
@@ -73,6 +85,13 @@ final class OperatorBeans {
       config
           .getOptionalValue(property(variable), String.class)
           .ifPresent(v -> values.put(variable, v));
+    }
+    for (String variable : EMPTY_MEANS_NONE) {
+      // getOptionalValue reads an empty value as missing, and a missing one takes the default.
+      String raw = config.getConfigValue(property(variable)).getRawValue();
+      if (raw != null && raw.isBlank()) {
+        values.put(variable, "");
+      }
     }
     return OperatorSettings.fromEnvironment(values);
   }

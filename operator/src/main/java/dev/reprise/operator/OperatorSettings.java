@@ -18,7 +18,8 @@ import java.util.Map;
  * @param s3 the endpoint and credentials the operator itself reads the store with; null for a
  *     folder store
  * @param credentialsSecret Secret holding {@code AWS_ACCESS_KEY_ID} and {@code
- *     AWS_SECRET_ACCESS_KEY} for the pods, in each pipeline's namespace
+ *     AWS_SECRET_ACCESS_KEY} for the pods, in each pipeline's namespace; null when the pods' own
+ *     identity gives the credentials (see {@code identity})
  * @param retriesPerSlice retries of one slice (or of the prepare or synthesis pod) before the stage
  *     fails
  * @param ttlAfterFinished how long finished Jobs are kept before Kubernetes deletes them
@@ -30,6 +31,7 @@ import java.util.Map;
  * @param allowedStores prefixes a Pipeline's {@code spec.store} may start with (at a path
  *     boundary); the default store is always allowed
  * @param volumes which data volumes pipelines may mount
+ * @param identity the worker pods' ServiceAccount and web identity
  */
 public record OperatorSettings(
     String image,
@@ -43,10 +45,72 @@ public record OperatorSettings(
     boolean createBucket,
     Duration stageTimeout,
     List<String> allowedStores,
-    DataVolumePolicy volumes) {
+    DataVolumePolicy volumes,
+    PodIdentity identity) {
 
   public OperatorSettings {
     allowedStores = List.copyOf(allowedStores);
+    credentialsSecret =
+        credentialsSecret == null || credentialsSecret.isBlank() ? null : credentialsSecret;
+    identity = identity == null ? PodIdentity.NONE : identity;
+  }
+
+  /** With a day's timeout, no store but the default one allowed, and no data volume. */
+  public OperatorSettings(
+      String image,
+      String defaultStore,
+      S3Settings s3,
+      String credentialsSecret,
+      int retriesPerSlice,
+      Duration ttlAfterFinished,
+      Duration recheck,
+      WorkerPods pods,
+      boolean createBucket,
+      PodIdentity identity) {
+    this(
+        image,
+        defaultStore,
+        s3,
+        credentialsSecret,
+        retriesPerSlice,
+        ttlAfterFinished,
+        recheck,
+        pods,
+        createBucket,
+        DEFAULT_TIMEOUT,
+        List.of(),
+        DataVolumePolicy.NONE,
+        identity);
+  }
+
+  /** Pods whose store keys come from {@code credentialsSecret} only. */
+  public OperatorSettings(
+      String image,
+      String defaultStore,
+      S3Settings s3,
+      String credentialsSecret,
+      int retriesPerSlice,
+      Duration ttlAfterFinished,
+      Duration recheck,
+      WorkerPods pods,
+      boolean createBucket,
+      Duration stageTimeout,
+      List<String> allowedStores,
+      DataVolumePolicy volumes) {
+    this(
+        image,
+        defaultStore,
+        s3,
+        credentialsSecret,
+        retriesPerSlice,
+        ttlAfterFinished,
+        recheck,
+        pods,
+        createBucket,
+        stageTimeout,
+        allowedStores,
+        volumes,
+        PodIdentity.NONE);
   }
 
   /** With a day's timeout, no store but the default one allowed, and no data volume. */
@@ -135,7 +199,11 @@ public record OperatorSettings(
   /** Where the images look for users' method jars ({@code /opt/reprise/methods/*.jar}). */
   public static final String METHODS_DIR = "/opt/reprise/methods";
 
-  /** Reads {@code REPRISE_*} variables (and the S3 ones) as the operator's Deployment sets them. */
+  /**
+   * Reads {@code REPRISE_*} variables (and the S3 ones) as the operator's Deployment sets them. An
+   * empty {@code REPRISE_CREDENTIALS_SECRET} means no Secret: the pods' identity gives the
+   * credentials.
+   */
   public static OperatorSettings fromEnvironment(Map<String, String> env) {
     String store = env.get("REPRISE_STORE");
     if (store == null || store.isBlank()) {
@@ -157,7 +225,8 @@ public record OperatorSettings(
             .map(String::strip)
             .filter(v -> !v.isEmpty())
             .toList(),
-        DataVolumePolicy.fromEnvironment(env));
+        DataVolumePolicy.fromEnvironment(env),
+        PodIdentity.fromEnvironment(env));
   }
 
   private static Duration timeout(String text) {

@@ -6,6 +6,7 @@ import dev.reprise.core.command.CommandWorkspace;
 import dev.reprise.core.method.Phase;
 import dev.reprise.core.pipeline.DataVolume;
 import dev.reprise.core.pipeline.Stage;
+import dev.reprise.core.store.S3Credentials;
 import dev.reprise.core.store.S3Settings;
 import io.fabric8.kubernetes.api.model.EmptyDirVolumeSource;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -85,6 +86,21 @@ public final class StageJobs {
 
   private static final String METHODS_VOLUME = "methods";
   private static final String WORKSPACE_VOLUME = "reprise";
+
+  /**
+   * The web identity token's volume and folder: the names the EKS Pod Identity webhook uses, so
+   * that it sees the token is there already.
+   */
+  static final String TOKEN_VOLUME = "aws-iam-token";
+
+  static final String TOKEN_DIR = "/var/run/secrets/eks.amazonaws.com/serviceaccount";
+
+  /** The containers EKS's pod identity webhook leaves alone (comma-separated names). */
+  static final String SKIP_IDENTITY_ANNOTATION = "eks.amazonaws.com/skip-containers";
+
+  /** How long a projected token lasts; the kubelet renews it after 80% of that. */
+  private static final long TOKEN_SECONDS = 86400;
+
   private static final long USER_ID = 65532;
 
   private StageJobs() {}
@@ -171,7 +187,13 @@ public final class StageJobs {
             .withLabels(labels)
             .withAnnotations(
                 stage.isCommand()
-                    ? Map.of("kubectl.kubernetes.io/default-container", COMMAND_CONTAINER)
+                    ? Map.of(
+                        "kubectl.kubernetes.io/default-container",
+                        COMMAND_CONTAINER,
+                        // EKS's identity webhook injects the role into every container of a pod
+                        // whose account has one: never into the user's program.
+                        SKIP_IDENTITY_ANNOTATION,
+                        COMMAND_CONTAINER)
                     : null)
             .endMetadata()
             .withSpec(withDataVolumes(podSpec(store, key, phase, stage, settings), volumes))
@@ -235,6 +257,7 @@ public final class StageJobs {
             .withName(TMP_VOLUME)
             .withMountPath("/tmp")
             .endVolumeMount()
+            .addAllToVolumeMounts(tokenMounts(settings))
             // The kubelet copies the last log lines of a failed pod here; the operator reports
             // them.
             .withTerminationMessagePolicy("FallbackToLogsOnError")
@@ -296,6 +319,7 @@ public final class StageJobs {
         .withResources(helperResources())
         .withSecurityContext(containerSecurity())
         .withVolumeMounts(mount(TMP_VOLUME, "/tmp"), mount(WORKSPACE_VOLUME, root))
+        .addAllToVolumeMounts(tokenMounts(settings))
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .endInitContainer()
         .addNewContainer()
@@ -317,6 +341,7 @@ public final class StageJobs {
         .withResources(helperResources())
         .withSecurityContext(containerSecurity())
         .withVolumeMounts(mount(TMP_VOLUME, "/tmp"), mount(WORKSPACE_VOLUME, root))
+        .addAllToVolumeMounts(tokenMounts(settings))
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .endContainer()
         .addNewVolume()
@@ -370,11 +395,17 @@ public final class StageJobs {
         .build();
   }
 
-  /** The pod-level settings every stage's pod shares: no token, non-root, placement, /tmp. */
+  /**
+   * The pod-level settings every stage's pod shares: no API token, non-root, placement, /tmp; the
+   * ServiceAccount and web identity token when the store's credentials come from the pod's
+   * identity.
+   */
   static PodSpecBuilder pod(OperatorSettings settings) {
+    PodIdentity identity = settings.identity();
     PodSpecBuilder pod =
         new PodSpecBuilder()
             .withRestartPolicy("Never")
+            .withServiceAccountName(identity.serviceAccount())
             .withAutomountServiceAccountToken(false)
             .withEnableServiceLinks(false)
             .withNewSecurityContext()
@@ -389,6 +420,21 @@ public final class StageJobs {
             .withName(TMP_VOLUME)
             .withEmptyDir(scratch(settings))
             .endVolume();
+    if (identity.roleArn() != null) {
+      // A token only STS accepts (its audience), not the API server's: the pod gets no API access.
+      pod.addNewVolume()
+          .withName(TOKEN_VOLUME)
+          .withNewProjected()
+          .addNewSource()
+          .withNewServiceAccountToken()
+          .withAudience(identity.audience())
+          .withExpirationSeconds(TOKEN_SECONDS)
+          .withPath("token")
+          .endServiceAccountToken()
+          .endSource()
+          .endProjected()
+          .endVolume();
+    }
     WorkerPods pods = settings.pods();
     pod.withNodeSelector(pods.nodeSelector().isEmpty() ? null : pods.nodeSelector())
         .withTolerations(pods.tolerations().isEmpty() ? null : pods.tolerations());
@@ -404,15 +450,24 @@ public final class StageJobs {
     return new EmptyDirVolumeSource(null, size == null ? null : new Quantity(size));
   }
 
-  /** What the worker needs to reach the store: endpoint, keys from the Secret, a cache. */
+  /**
+   * What the worker needs to reach the store: endpoint, keys from the Secret or the web identity
+   * token's variables, a cache.
+   */
   static List<EnvVar> workerEnv(OperatorSettings settings) {
     List<EnvVar> env = new ArrayList<>();
     S3Settings s3 = settings.s3();
     if (s3 != null) {
       env.add(new EnvVar(S3Settings.ENDPOINT_VAR, s3.endpoint(), null));
       env.add(new EnvVar(S3Settings.REGION_VAR, s3.region(), null));
-      env.add(secret(S3Settings.ACCESS_KEY_VAR, settings.credentialsSecret()));
-      env.add(secret(S3Settings.SECRET_KEY_VAR, settings.credentialsSecret()));
+      if (settings.credentialsSecret() != null) {
+        env.add(secret(S3Settings.ACCESS_KEY_VAR, settings.credentialsSecret()));
+        env.add(secret(S3Settings.SECRET_KEY_VAR, settings.credentialsSecret()));
+      }
+      if (settings.identity().roleArn() != null) {
+        env.add(new EnvVar(S3Credentials.ROLE_ARN_VAR, settings.identity().roleArn(), null));
+        env.add(new EnvVar(S3Credentials.TOKEN_FILE_VAR, TOKEN_DIR + "/token", null));
+      }
     }
     env.add(new EnvVar("REPRISE_CACHE_DIR", "/tmp/reprise-cache", null));
     env.add(
@@ -482,6 +537,19 @@ public final class StageJobs {
         .withDrop("ALL")
         .endCapabilities()
         .build();
+  }
+
+  /** The web identity token, for the worker's containers only: the user's program gets none. */
+  private static List<VolumeMount> tokenMounts(OperatorSettings settings) {
+    if (settings.s3() == null || settings.identity().roleArn() == null) {
+      return List.of();
+    }
+    return List.of(
+        new VolumeMountBuilder()
+            .withName(TOKEN_VOLUME)
+            .withMountPath(TOKEN_DIR)
+            .withReadOnly(true)
+            .build());
   }
 
   private static VolumeMount mount(String volume, String path) {

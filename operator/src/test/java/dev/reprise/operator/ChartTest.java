@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
@@ -65,6 +66,24 @@ class ChartTest {
           "minio.rootPassword",
           "a-password-for-tests");
 
+  static final String ROLE = "arn:aws:iam::111122223333:role/reprise-store";
+
+  /** The store reached through the pods' identity: no keys Secret, IRSA, a worker account. */
+  static final Map<String, Object> IDENTITY =
+      Map.of(
+          "store.credentialsSecret",
+          "",
+          "serviceAccount.annotations",
+          Map.of("eks.amazonaws.com/role-arn", ROLE),
+          "worker.serviceAccount",
+          "reprise-worker",
+          "store.webIdentity.roleArn",
+          ROLE,
+          "operator.watchNamespaces",
+          List.of("lab-a"),
+          "gc.enabled",
+          true);
+
   /** The values k8s/minio is rendered with. */
   static final Map<String, Object> MINIO =
       Map.of("minio.enabled", true, "minio.rootPassword", "change-me-reprise");
@@ -86,7 +105,7 @@ class ChartTest {
 
   @Test
   void everyRenderedObjectIsAKubernetesObjectWithNoFieldKubernetesWouldNotKnow() {
-    for (Map<String, Object> values : List.of(DEFAULTS, EVERYTHING)) {
+    for (Map<String, Object> values : List.of(DEFAULTS, EVERYTHING, IDENTITY)) {
       List<HasMetadata> objects = TestingHelm.render(values);
       assertFalse(objects.isEmpty());
       for (HasMetadata o : objects) {
@@ -278,7 +297,7 @@ class ChartTest {
 
   @Test
   void theChartSetsOnlySettingsTheOperatorReads() {
-    for (Map<String, Object> values : List.of(DEFAULTS, EVERYTHING)) {
+    for (Map<String, Object> values : List.of(DEFAULTS, EVERYTHING, IDENTITY)) {
       List<HasMetadata> all = TestingHelm.render(values);
       Set<String> known = new HashSet<>(OperatorBeans.VARIABLES);
       known.addAll(Set.of("QUARKUS_OPERATOR_SDK_NAMESPACES", "QUARKUS_LOG_LEVEL"));
@@ -385,6 +404,102 @@ class ChartTest {
         org.junit.jupiter.api.Assertions.assertThrows(
             IllegalStateException.class, () -> TestingHelm.render(Map.of("minio.enabled", true)));
     assertTrue(noPassword.getMessage().contains("minio.rootPassword"), noPassword.getMessage());
+  }
+
+  @Test
+  void withoutAKeysSecretThePodsIdentityReachesTheStoreAndOnlyAnStsTokenIsMounted() {
+    List<HasMetadata> all = TestingHelm.render(IDENTITY);
+    assertEquals(List.of(), of(all, Secret.class), "no keys anywhere");
+
+    List<ServiceAccount> accounts = of(all, ServiceAccount.class);
+    assertEquals(
+        List.of("reprise/reprise-operator", "reprise/reprise-worker", "lab-a/reprise-worker"),
+        accounts.stream()
+            .map(a -> a.getMetadata().getNamespace() + "/" + a.getMetadata().getName())
+            .toList(),
+        "the workers' account wherever their pods run, gc's namespace included");
+    for (ServiceAccount a : accounts) {
+      assertEquals(
+          Map.of("eks.amazonaws.com/role-arn", ROLE),
+          a.getMetadata().getAnnotations(),
+          a.getMetadata().getName());
+      if (a.getMetadata().getName().equals("reprise-worker")) {
+        assertEquals(Boolean.FALSE, a.getAutomountServiceAccountToken());
+      }
+    }
+
+    Map<String, String> env = new LinkedHashMap<>(config(all).getData());
+    assertEquals("", env.get("REPRISE_CREDENTIALS_SECRET"));
+    OperatorSettings settings = OperatorSettings.fromEnvironment(env);
+    assertEquals(null, settings.credentialsSecret());
+    assertEquals(new PodIdentity("reprise-worker", ROLE, "sts.amazonaws.com"), settings.identity());
+
+    PodSpec operator = operatorDeployment(all).getSpec().getTemplate().getSpec();
+    assertWebIdentityOnly(operator, operator.getContainers().get(0));
+    PodSpec gc =
+        of(all, io.fabric8.kubernetes.api.model.batch.v1.CronJob.class)
+            .get(0)
+            .getSpec()
+            .getJobTemplate()
+            .getSpec()
+            .getTemplate()
+            .getSpec();
+    assertEquals("reprise-worker", gc.getServiceAccountName());
+    assertEquals(Boolean.FALSE, gc.getAutomountServiceAccountToken(), "no API token for gc");
+    assertWebIdentityOnly(gc, gc.getContainers().get(0));
+
+    // On EKS the webhook mounts the token for annotated accounts: the chart then mounts none.
+    List<HasMetadata> eks =
+        TestingHelm.render(
+            Map.of(
+                "store.credentialsSecret",
+                "",
+                "serviceAccount.annotations",
+                Map.of("eks.amazonaws.com/role-arn", ROLE)));
+    PodSpec plain = operatorDeployment(eks).getSpec().getTemplate().getSpec();
+    assertTrue(plain.getVolumes().stream().allMatch(v -> v.getProjected() == null));
+    assertEquals(List.of(), plain.getContainers().get(0).getEnv(), "neither keys nor a role");
+    assertFalse(config(eks).getData().containsKey("REPRISE_WEB_IDENTITY_ROLE_ARN"));
+  }
+
+  @Test
+  void aSecretToCreateNeedsAName() {
+    var e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalStateException.class,
+            () ->
+                TestingHelm.render(
+                    Map.of(
+                        "store.credentialsSecret", "",
+                        "minio.enabled", true,
+                        "minio.rootPassword", "a-password-for-tests")));
+    assertTrue(e.getMessage().contains("store.credentialsSecret"), e.getMessage());
+  }
+
+  /** Web identity's variables and its STS-bound token, and no keys. */
+  private static void assertWebIdentityOnly(PodSpec pod, Container c) {
+    Map<String, EnvVar> env = new LinkedHashMap<>();
+    c.getEnv().forEach(e -> env.put(e.getName(), e));
+    assertFalse(env.containsKey("AWS_ACCESS_KEY_ID"), env.keySet().toString());
+    assertEquals(ROLE, env.get("AWS_ROLE_ARN").getValue());
+    assertEquals(StageJobs.TOKEN_DIR + "/token", env.get("AWS_WEB_IDENTITY_TOKEN_FILE").getValue());
+    var token =
+        pod.getVolumes().stream()
+            .filter(v -> v.getName().equals(StageJobs.TOKEN_VOLUME))
+            .findFirst()
+            .orElseThrow()
+            .getProjected()
+            .getSources();
+    assertEquals(1, token.size());
+    assertEquals("sts.amazonaws.com", token.get(0).getServiceAccountToken().getAudience());
+    assertEquals("token", token.get(0).getServiceAccountToken().getPath());
+    var mount =
+        c.getVolumeMounts().stream()
+            .filter(m -> m.getName().equals(StageJobs.TOKEN_VOLUME))
+            .findFirst()
+            .orElseThrow();
+    assertEquals(StageJobs.TOKEN_DIR, mount.getMountPath());
+    assertTrue(mount.getReadOnly());
   }
 
   @Test

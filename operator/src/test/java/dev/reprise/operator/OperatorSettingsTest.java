@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reprise.core.InvalidInputException;
+import io.smallrye.config.EnvConfigSource;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -123,5 +127,49 @@ class OperatorSettingsTest {
             InvalidInputException.class,
             () -> OperatorSettings.fromEnvironment(Map.of("REPRISE_STORE", "s3://b/p")));
     assertTrue(e.getMessage().contains("REPRISE_S3_ENDPOINT"), e.getMessage());
+  }
+
+  @Test
+  void anEmptyCredentialsSecretMeansThePodsIdentityThroughQuarkusConfigToo() {
+    // As the chart's ConfigMap sets it with store.credentialsSecret="" and a role for IRSA.
+    Map<String, String> env =
+        Map.of(
+            "REPRISE_STORE", "s3://reprise/artifacts",
+            "REPRISE_S3_ENDPOINT", "https://s3.eu-north-1.amazonaws.com",
+            "REPRISE_CREDENTIALS_SECRET", "",
+            "REPRISE_WORKER_SERVICE_ACCOUNT", "reprise-worker",
+            "REPRISE_WEB_IDENTITY_ROLE_ARN", "arn:aws:iam::1:role/r",
+            "AWS_ROLE_ARN", "arn:aws:iam::1:role/r",
+            "AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/secrets/token");
+    // The operator reads its settings through Quarkus' configuration, where an empty value reads
+    // as missing unless asked for raw; application.properties names a default Secret.
+    SmallRyeConfig config =
+        new SmallRyeConfigBuilder()
+            .withSources(new EnvConfigSource(env, 300))
+            .withSources(
+                new PropertiesConfigSource(
+                    Map.of("reprise.credentials-secret", "reprise-store"), "app", 250))
+            .build();
+    OperatorSettings s = new OperatorBeans().settings(config);
+    assertNull(s.credentialsSecret(), "no keys Secret");
+    assertEquals(new PodIdentity("reprise-worker", "arn:aws:iam::1:role/r", null), s.identity());
+    assertEquals("sts.amazonaws.com", s.identity().audience());
+    assertTrue(s.s3().credentials().configured().contains("web identity"), s.s3().toString());
+
+    SmallRyeConfig defaults =
+        new SmallRyeConfigBuilder()
+            .withSources(
+                new EnvConfigSource(
+                    Map.of(
+                        "REPRISE_STORE", "s3://reprise/artifacts",
+                        "REPRISE_S3_ENDPOINT", "http://minio:9000"),
+                    300))
+            .withSources(
+                new PropertiesConfigSource(
+                    Map.of("reprise.credentials-secret", "reprise-store"), "app", 250))
+            .build();
+    OperatorSettings d = new OperatorBeans().settings(defaults);
+    assertEquals("reprise-store", d.credentialsSecret());
+    assertEquals(PodIdentity.NONE, d.identity());
   }
 }

@@ -139,6 +139,8 @@ class StageJobsTest {
             SETTINGS);
     PodSpec pod = job.getSpec().getTemplate().getSpec();
     assertFalse(pod.getAutomountServiceAccountToken());
+    assertNull(pod.getServiceAccountName(), "the namespace's default ServiceAccount");
+    assertTrue(pod.getVolumes().stream().allMatch(v -> v.getProjected() == null), "no token");
     assertEquals("Never", pod.getRestartPolicy());
     assertTrue(pod.getSecurityContext().getRunAsNonRoot());
     Container c = pod.getContainers().get(0);
@@ -263,6 +265,105 @@ class StageJobsTest {
     assertTrue(
         scaledAnalysis(p, SETTINGS).getSpec().getTemplate().getSpec().getVolumes().stream()
             .noneMatch(v -> v.getConfigMap() != null));
+  }
+
+  @Test
+  void withWebIdentityWorkersGetOnlyAnStsBoundTokenAndTheUsersProgramNone() throws Exception {
+    String role = "arn:aws:iam::123456789012:role/reprise-store";
+    OperatorSettings settings =
+        new OperatorSettings(
+            SETTINGS.image(),
+            SETTINGS.defaultStore(),
+            SETTINGS.s3(),
+            "",
+            SETTINGS.retriesPerSlice(),
+            SETTINGS.ttlAfterFinished(),
+            SETTINGS.recheck(),
+            WorkerPods.DEFAULT,
+            false,
+            new PodIdentity("reprise-worker", role, null));
+    Pipeline p =
+        pipeline(
+            DOC
+                + "    - name: table\n"
+                + "      image: registry.example/tools:1.0\n"
+                + "      command: [sh, -c, 'echo hi > $REPRISE_OUTPUTS/t.txt']\n"
+                + "      inputs: {in: scaled}\n");
+    PodSpec pod = scaledAnalysis(p, settings).getSpec().getTemplate().getSpec();
+    assertEquals("reprise-worker", pod.getServiceAccountName());
+    assertFalse(pod.getAutomountServiceAccountToken(), "no API token");
+    var token =
+        pod.getVolumes().stream()
+            .filter(v -> v.getName().equals(StageJobs.TOKEN_VOLUME))
+            .findFirst()
+            .orElseThrow()
+            .getProjected()
+            .getSources();
+    assertEquals(1, token.size(), "the token and nothing else: " + token);
+    assertEquals("sts.amazonaws.com", token.get(0).getServiceAccountToken().getAudience());
+    assertEquals("token", token.get(0).getServiceAccountToken().getPath());
+    assertWebIdentity(pod.getContainers().get(0), role);
+
+    PodSpec command =
+        StageJobs.desired(
+                "ns",
+                "s3://reprise/a",
+                KEY,
+                Phase.ANALYSIS,
+                p.stage("table").orElseThrow(),
+                null,
+                "p/table",
+                settings)
+            .getSpec()
+            .getTemplate()
+            .getSpec();
+    assertEquals(
+        StageJobs.COMMAND_CONTAINER,
+        StageJobs.desired(
+                "ns",
+                "s3://reprise/a",
+                KEY,
+                Phase.ANALYSIS,
+                p.stage("table").orElseThrow(),
+                null,
+                "p/table",
+                settings)
+            .getSpec()
+            .getTemplate()
+            .getMetadata()
+            .getAnnotations()
+            .get(StageJobs.SKIP_IDENTITY_ANNOTATION),
+        "EKS's webhook must not give the user's program the role either");
+    for (Container c : command.getInitContainers()) {
+      assertWebIdentity(c, role);
+    }
+    for (Container c : command.getContainers()) {
+      if (c.getName().equals(StageJobs.COMMAND_CONTAINER)) {
+        assertTrue(
+            c.getEnv().stream().noneMatch(e -> e.getName().startsWith("AWS_")),
+            c.getEnv().toString());
+        assertTrue(
+            c.getVolumeMounts().stream().noneMatch(m -> m.getName().equals(StageJobs.TOKEN_VOLUME)),
+            "the user's program gets no credentials");
+      } else {
+        assertWebIdentity(c, role);
+      }
+    }
+  }
+
+  private static void assertWebIdentity(Container c, String role) {
+    Map<String, EnvVar> env =
+        c.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, e -> e));
+    assertEquals(role, env.get("AWS_ROLE_ARN").getValue(), c.getName());
+    assertEquals(StageJobs.TOKEN_DIR + "/token", env.get("AWS_WEB_IDENTITY_TOKEN_FILE").getValue());
+    assertFalse(env.containsKey("AWS_ACCESS_KEY_ID"), "no keys Secret: " + env.keySet());
+    var mount =
+        c.getVolumeMounts().stream()
+            .filter(m -> m.getName().equals(StageJobs.TOKEN_VOLUME))
+            .findFirst()
+            .orElseThrow();
+    assertEquals(StageJobs.TOKEN_DIR, mount.getMountPath());
+    assertTrue(mount.getReadOnly());
   }
 
   @Test

@@ -170,7 +170,8 @@ public final class S3BlobStore implements BlobStore {
     MinioClient client =
         MinioClient.builder()
             .endpoint(settings.endpoint())
-            .credentials(settings.accessKey(), settings.secretKey())
+            // Asked before every request: temporary credentials are refreshed as they expire.
+            .credentialsProvider(settings.credentials().provider(settings.region()))
             .region(settings.region())
             .build();
     // MinIO and most S3-compatible servers only serve bucket names in the path.
@@ -771,8 +772,14 @@ public final class S3BlobStore implements BlobStore {
 
   private static RuntimeException failure(
       S3Settings settings, String action, String where, Exception e, int attempts) {
-    if (e instanceof RepriseException r) {
-      return r;
+    // The credential sources' own verdict (none gave credentials), however the SDK wrapped it.
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof RepriseException r) {
+        return r;
+      }
+      if (cause.getCause() == cause) {
+        break;
+      }
     }
     String code = e instanceof ErrorResponseException r ? r.errorResponse().code() : "";
     int status = statusOf(e);
@@ -785,13 +792,9 @@ public final class S3BlobStore implements BlobStore {
               + settings.endpoint()
               + " ("
               + describe(e)
-              + "): check the credentials in "
-              + S3Settings.ACCESS_KEY_VAR
-              + " and "
-              + S3Settings.SECRET_KEY_VAR
-              + " (access key "
-              + settings.accessKey()
-              + ")",
+              + "): check the credentials ("
+              + settings.credentials().inUse()
+              + ") and what they may access",
           e);
     }
     if ("NoSuchBucket".equals(code)) {

@@ -25,11 +25,25 @@ public final class TestingS3Server implements AutoCloseable {
 
   /** Starts a server with an empty in-memory store. */
   public static TestingS3Server start() {
+    return start(false);
+  }
+
+  /**
+   * Starts a server that accepts requests signed with temporary credentials. S3Proxy answers 501 to
+   * headers it does not know, {@code X-Amz-Security-Token} among them; this one ignores them, so
+   * the token is signed and sent but not checked (a test checks it on the wire).
+   */
+  public static TestingS3Server startAcceptingSessionTokens() {
+    return start(true);
+  }
+
+  private static TestingS3Server start(boolean ignoreUnknownHeaders) {
     S3Proxy proxy =
         S3Proxy.builder()
             .blobStore(BlobStores.create("transient-nio2", new Properties()))
             .endpoint(URI.create("http://127.0.0.1:0"))
             .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+            .ignoreUnknownHeaders(ignoreUnknownHeaders)
             .build();
     try {
       proxy.start();

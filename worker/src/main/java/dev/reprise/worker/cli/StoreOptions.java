@@ -38,7 +38,9 @@ public final class StoreOptions {
   @Option(
       names = "--s3-access-key",
       paramLabel = "KEY",
-      description = "S3 access key (default: $AWS_ACCESS_KEY_ID).")
+      description =
+          "S3 access key (default: $AWS_ACCESS_KEY_ID; without either, the credentials come from"
+              + " web identity, container credentials or the instance profile).")
   String s3AccessKey;
 
   @Option(
@@ -46,6 +48,14 @@ public final class StoreOptions {
       paramLabel = "SECRET",
       description = "S3 secret key (default: $AWS_SECRET_ACCESS_KEY).")
   String s3SecretKey;
+
+  @Option(
+      names = "--s3-session-token",
+      paramLabel = "TOKEN",
+      description =
+          "Session token of temporary S3 keys (default: $AWS_SESSION_TOKEN, unless the keys are"
+              + " given as options).")
+  String s3SessionToken;
 
   @Option(
       names = "--create-bucket",
@@ -57,8 +67,15 @@ public final class StoreOptions {
   /** The environment the defaults come from: the process's, or a pod's when run in-process. */
   private Map<String, String> baseEnvironment = System.getenv();
 
+  /**
+   * The S3 settings, read once: their credentials fetch and refresh temporary keys, and every store
+   * and digest of this command should share them rather than ask STS again.
+   */
+  private S3Settings s3;
+
   void useEnvironment(Map<String, String> env) {
     this.baseEnvironment = Map.copyOf(env);
+    this.s3 = null;
   }
 
   /** The store URI to use: the flag, else the document's, else the default folder. */
@@ -71,20 +88,21 @@ public final class StoreOptions {
 
   public BlobStore openBlobs(String fromDocument) {
     String uri = uri(fromDocument);
-    return Stores.open(
-        uri,
-        uri.startsWith("s3://") ? S3Settings.fromEnvironment(environment()) : null,
-        createBucket());
+    return Stores.open(uri, uri.startsWith("s3://") ? s3Required() : null, createBucket());
   }
 
   /** The S3 settings from the flags, falling back to the environment; null if none are given. */
   public S3Settings s3() {
-    return S3Settings.fromEnvironmentIfSet(environment());
+    if (s3 == null) {
+      s3 = S3Settings.fromEnvironmentIfSet(environment());
+    }
+    return s3;
   }
 
   /** The S3 settings from the flags and environment; an error naming what is missing if none. */
   S3Settings s3Required() {
-    return S3Settings.fromEnvironment(environment());
+    S3Settings given = s3();
+    return given != null ? given : S3Settings.fromEnvironment(environment());
   }
 
   /** --create-bucket, else $REPRISE_CREATE_BUCKET, else false. */
@@ -101,6 +119,11 @@ public final class StoreOptions {
     }
     if (s3AccessKey != null) {
       env.put(S3Settings.ACCESS_KEY_VAR, s3AccessKey);
+      // A token from the environment belongs to the environment's keys, not to these.
+      env.remove(S3Settings.SESSION_TOKEN_VAR);
+    }
+    if (s3SessionToken != null) {
+      env.put(S3Settings.SESSION_TOKEN_VAR, s3SessionToken);
     }
     if (s3SecretKey != null) {
       env.put(S3Settings.SECRET_KEY_VAR, s3SecretKey);
