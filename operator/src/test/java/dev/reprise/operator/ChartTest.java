@@ -458,7 +458,10 @@ class ChartTest {
                 Map.of("eks.amazonaws.com/role-arn", ROLE)));
     PodSpec plain = operatorDeployment(eks).getSpec().getTemplate().getSpec();
     assertTrue(plain.getVolumes().stream().allMatch(v -> v.getProjected() == null));
-    assertEquals(List.of(), plain.getContainers().get(0).getEnv(), "neither keys nor a role");
+    assertEquals(
+        List.of("REPRISE_LEASE_NAMESPACE", "REPRISE_POD_NAME"),
+        plain.getContainers().get(0).getEnv().stream().map(e -> e.getName()).toList(),
+        "neither keys nor a role: only the leader election's variables");
     assertFalse(config(eks).getData().containsKey("REPRISE_WEB_IDENTITY_ROLE_ARN"));
   }
 

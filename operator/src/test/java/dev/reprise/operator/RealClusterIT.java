@@ -91,13 +91,32 @@ class RealClusterIT {
     assertTrue(allowed("delete", "batch", "jobs", ns), "deletes Jobs (a retry, a cancellation)");
     assertTrue(allowed("patch", "batch", "jobs", ns), "sets the owners of Jobs");
     assertTrue(!allowed("update", "batch", "jobs", ns), "never replaces a Job");
+    String lease = "reprise-operator";
     assertTrue(
-        allowed("update", "coordination.k8s.io", "leases", TestingControlPlane.OPERATOR_NAMESPACE),
+        allowed(
+            "update",
+            "coordination.k8s.io",
+            "leases",
+            TestingControlPlane.OPERATOR_NAMESPACE,
+            lease),
         "renews its Lease in the release namespace");
-    assertTrue(!allowed("update", "coordination.k8s.io", "leases", ns), "and nowhere else");
+    assertTrue(
+        !allowed(
+            "update",
+            "coordination.k8s.io",
+            "leases",
+            TestingControlPlane.OPERATOR_NAMESPACE,
+            "other"),
+        "and no other Lease");
+    assertTrue(!allowed("update", "coordination.k8s.io", "leases", ns, lease), "nor elsewhere");
   }
 
   private boolean allowed(String verb, String group, String resource, String namespace) {
+    return allowed(verb, group, resource, namespace, null);
+  }
+
+  private boolean allowed(
+      String verb, String group, String resource, String namespace, String name) {
     String[] parts = resource.split("/", 2);
     SubjectAccessReview review =
         new SubjectAccessReviewBuilder()
@@ -110,6 +129,7 @@ class RealClusterIT {
             .withResource(parts[0])
             .withSubresource(parts.length > 1 ? parts[1] : null)
             .withNamespace(namespace)
+            .withName(name)
             .endResourceAttributes()
             .endSpec()
             .build();
