@@ -28,7 +28,8 @@ class OperatorLoadBench {
   @Test
   void idlePipelinesCostTheStoreNothingOnceFinished() throws Exception {
     List<String> rows = new ArrayList<>();
-    try (OperatorHarness h = new OperatorHarness(2)) {
+    // A node thread per waiting pod: a pod waiting for its image holds one.
+    try (OperatorHarness h = new OperatorHarness(WAITING + 2)) {
       OperatorSettings s = h.settings;
       h.settings =
           new OperatorSettings(

@@ -45,7 +45,11 @@ class VolumeOperatorIT {
   @BeforeEach
   void start() throws Exception {
     // Under target, not /tmp: a volume may not hide or sit inside the pods' /tmp.
-    allowed = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "volumes-");
+    // (A clone of the repository may itself be under /tmp: then /var/tmp.)
+    Path target = Path.of("target").toAbsolutePath();
+    allowed =
+        Files.createTempDirectory(
+            target.startsWith("/tmp") ? Path.of("/var/tmp") : target, "volumes-");
     volume = Files.createDirectories(allowed.resolve("eeg"));
     epochs(volume.resolve("study"), 0.5);
     h =
