@@ -158,6 +158,13 @@ public final class DataPush {
         throw new StoreException("interrupted pushing " + dir + " to " + canonical, e);
       } finally {
         pool.shutdownNow();
+        // Uploads already under way finish (or fail) before the push returns or throws: what it
+        // reports is what is on S3, and nothing keeps uploading behind the command's back.
+        try {
+          pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
         progress.end();
       }
       List<String> extra = remote.keySet().stream().filter(n -> !files.containsKey(n)).toList();
