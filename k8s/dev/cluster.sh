@@ -15,7 +15,7 @@
 # project built (mvn -DskipTests install: worker/target/reprise.jar, operator/target/quarkus-app).
 #
 # REPRISE_DEV_DIR     state, logs and PIDs (default /tmp/reprise-dev); `up` starts it afresh
-# REPRISE_DEV_PORT    first of six loopback ports (default 16440; the API server is this + 3)
+# REPRISE_DEV_PORT    first of seven loopback ports (default 16440; the API server is this + 3)
 # REPRISE_INSTALL     helm (default) or kustomize (kubectl apply -k k8s)
 # REPRISE_NODE_CPU, REPRISE_NODE_MEMORY   the node's capacity (default 2 and 8Gi)
 # REPRISE_HELM_ARGS   more `helm install` arguments, e.g. "--set worker.retriesPerSlice=1"
@@ -27,7 +27,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 dev="${REPRISE_DEV_DIR:-/tmp/reprise-dev}"
 base="${REPRISE_DEV_PORT:-16440}"
 etcd_port=$base peer_port=$((base + 1)) s3_port=$((base + 2)) api_port=$((base + 3))
-operator_port=$((base + 4)) kcm_port=$((base + 5))
+operator_port=$((base + 4)) kcm_port=$((base + 5)) standby_port=$((base + 6))
 install_with="${REPRISE_INSTALL:-helm}"
 cache="${REPRISE_CACHE:-$HOME/.cache/reprise}"
 ns=reprise
@@ -254,8 +254,12 @@ store_secret() { # namespace
 }
 
 # The operator's Deployment, played by a host process: the environment its pod would get (the
-# ConfigMap and the store Secret it names) and a token of its ServiceAccount.
+# ConfigMap and the store Secret it names) and a token of its ServiceAccount. `operator_start
+# standby` starts a second replica (its own port and identity): the two elect a leader through the
+# chart's Lease, as two pods of the Deployment would.
 operator_start() {
+  local name=${1:-operator} port=$operator_port
+  [[ "$name" == standby ]] && port=$standby_port
   local jar="$repo/operator/target/quarkus-app/quarkus-run.jar"
   [[ -f "$jar" ]] || die "$jar is missing: mvn -B -DskipTests install"
   local env=()
@@ -266,7 +270,8 @@ operator_start() {
       -o go-template='{{range $k, $v := .data}}{{$k}}={{$v | base64decode}}{{"\n"}}{{end}}'
   )
   # Users' method jars, where the Deployment would mount the ConfigMap it names.
-  local methods="$dev/operator-methods" configmap
+  local methods="$dev/$name-methods" configmap
+  mkdir -p "$dev/$name-home"
   rm -rf "$methods"
   mkdir -p "$methods"
   configmap=$(kctl get configmap reprise-operator -n "$ns" -o jsonpath='{.data.REPRISE_METHODS_CONFIGMAP}')
@@ -278,16 +283,17 @@ for name, data in json.load(sys.stdin).get("binaryData", {}).items():
   fi
   local token
   token=$(kctl create token reprise-operator -n "$ns" --duration 48h)
-  start operator env -i PATH="$PATH" HOME="$dev/operator-home" "${env[@]}" \
+  start "$name" env -i PATH="$PATH" HOME="$dev/$name-home" "${env[@]}" \
     QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL="https://127.0.0.1:$api_port" \
     QUARKUS_KUBERNETES_CLIENT_TOKEN="$token" \
     QUARKUS_KUBERNETES_CLIENT_CA_CERT_FILE="$dev/pki/ca.crt" \
     KUBERNETES_AUTH_TRYKUBECONFIG=false KUBERNETES_AUTH_TRYSERVICEACCOUNT=false \
-    QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT="$operator_port" REPRISE_METHODS_DIR="$methods" \
-    REPRISE_LEASE_NAMESPACE="$ns" REPRISE_POD_NAME=reprise-operator-host \
+    QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT="$port" REPRISE_METHODS_DIR="$methods" \
+    REPRISE_LEASE_NAMESPACE="$ns" REPRISE_POD_NAME="reprise-$name-host" \
     java -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1 \
     -Djava.util.logging.manager=org.jboss.logmanager.LogManager -jar "$jar"
-  await "the operator" 120 curl -fsS "http://127.0.0.1:$operator_port/q/health/ready"
+  # Ready once started, leader or not (a standby reports ready, so a rolling update proceeds).
+  await "the $name" 120 curl -fsS "http://127.0.0.1:$port/q/health/ready"
 }
 
 print_env() {
@@ -304,7 +310,7 @@ ENV
 }
 
 down() {
-  for name in operator host-kubelet kube-controller-manager kube-apiserver etcd s3proxy; do
+  for name in standby operator host-kubelet kube-controller-manager kube-apiserver etcd s3proxy; do
     stop "$name"
   done
 }
@@ -338,15 +344,17 @@ case "$cmd" in
     ;;
   operator)
     tools=$(tools)
+    name=operator
+    [[ "${3:-}" == standby ]] && name=standby
     case "${2:-}" in
-      stop) stop operator ;;
-      start) operator_start ;;
-      restart) stop operator && operator_start ;;
-      *) die "usage: $0 operator stop|start|restart" ;;
+      stop) stop "$name" ;;
+      start) operator_start "$name" ;;
+      restart) stop "$name" && operator_start "$name" ;;
+      *) die "usage: $0 operator stop|start|restart [standby]" ;;
     esac
     ;;
   *)
-    echo "usage: $0 up|env|down|operator stop|start|restart" >&2
+    echo "usage: $0 up|env|down|operator stop|start|restart [standby]" >&2
     exit 2
     ;;
 esac

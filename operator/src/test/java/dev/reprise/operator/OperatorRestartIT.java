@@ -84,6 +84,69 @@ class OperatorRestartIT {
     }
   }
 
+  /**
+   * Two replicas of the operator, as the chart runs with operator.replicas=2: they elect a leader
+   * through the chart's Lease, with the chart's RBAC. When the leader stops, the standby takes the
+   * Lease and reconciles.
+   */
+  @Test
+  void aStandbyReplicaTakesOverWhenTheLeaderStops() {
+    TestingControlPlane cluster = TestingControlPlane.shared();
+    String ns = cluster.namespace();
+    cluster.standby("start"); // returns once the standby reports ready: it does while standing by
+    try {
+      assertTrue(
+          awaitHolder(cluster, "reprise-operator-host", Duration.ofSeconds(60))
+              .startsWith("reprise-operator-host"),
+          "the first operator leads");
+      long stopped = System.nanoTime();
+      cluster.operator("stop");
+      String holder = awaitHolder(cluster, "reprise-standby-host", Duration.ofSeconds(90));
+      long seconds = (System.nanoTime() - stopped) / 1_000_000_000L;
+      assertTrue(
+          holder.startsWith("reprise-standby-host"), "the standby holds the Lease: " + holder);
+      System.out.println("standby took the Lease " + seconds + " s after the leader stopped");
+      cluster.apply(ns, RealClusterIT.fresh(PipelineOperatorIT.doc("failover", "{}")));
+      Pipeline p = cluster.await(ns, "failover", "Succeeded", RealClusterIT.WAIT);
+      assertEquals(List.of("Succeeded", "Succeeded", "Succeeded"), states(p));
+    } finally {
+      // Back to one operator, the shared cluster's usual; it takes the Lease when it lapses.
+      cluster.standby("stop");
+      if (!operatorReady(cluster)) {
+        cluster.operator("start");
+      }
+    }
+  }
+
+  /** Waits until the Lease's holder starts with {@code who}; returns the holder last seen. */
+  private static String awaitHolder(TestingControlPlane cluster, String who, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String holder = "";
+    while (System.nanoTime() < deadline) {
+      var lease =
+          cluster
+              .client
+              .leases()
+              .inNamespace(TestingControlPlane.OPERATOR_NAMESPACE)
+              .withName("reprise-operator")
+              .get();
+      holder =
+          lease == null || lease.getSpec().getHolderIdentity() == null
+              ? ""
+              : lease.getSpec().getHolderIdentity();
+      if (holder.startsWith(who)) {
+        return holder;
+      }
+      try {
+        Thread.sleep(250);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    return holder;
+  }
+
   private static boolean operatorReady(TestingControlPlane cluster) {
     try {
       int port = Integer.parseInt(cluster.env.get("REPRISE_DEV_PORT")) + 4;

@@ -156,13 +156,13 @@ final class TestingControlPlane implements AutoCloseable {
     }
   }
 
-  /** The first of six free loopback ports in a row (cluster.sh's REPRISE_DEV_PORT). */
+  /** The first of seven free loopback ports in a row (cluster.sh's REPRISE_DEV_PORT). */
   private static int freePorts() {
     for (int attempt = 0; attempt < 50; attempt++) {
       int base = 20000 + 10 * ThreadLocalRandom.current().nextInt(2000);
       List<ServerSocket> held = new ArrayList<>();
       try {
-        for (int i = 0; i < 6; i++) {
+        for (int i = 0; i < 7; i++) {
           held.add(new ServerSocket(base + i, 1, java.net.InetAddress.getLoopbackAddress()));
         }
         return base;
@@ -291,6 +291,11 @@ final class TestingControlPlane implements AutoCloseable {
   /** {@code cluster.sh operator stop|start|restart}: the operator process alone. */
   void operator(String action) {
     run(env, Duration.ofMinutes(3), SCRIPT.toString(), "operator", action);
+  }
+
+  /** {@code cluster.sh operator stop|start|restart standby}: a second replica of the operator. */
+  void standby(String action) {
+    run(env, Duration.ofMinutes(3), SCRIPT.toString(), "operator", action, "standby");
   }
 
   /**
