@@ -55,65 +55,10 @@ public record OperatorSettings(
     identity = identity == null ? PodIdentity.NONE : identity;
   }
 
-  /** With a day's timeout, no store but the default one allowed, and no data volume. */
-  public OperatorSettings(
-      String image,
-      String defaultStore,
-      S3Settings s3,
-      String credentialsSecret,
-      int retriesPerSlice,
-      Duration ttlAfterFinished,
-      Duration recheck,
-      WorkerPods pods,
-      boolean createBucket,
-      PodIdentity identity) {
-    this(
-        image,
-        defaultStore,
-        s3,
-        credentialsSecret,
-        retriesPerSlice,
-        ttlAfterFinished,
-        recheck,
-        pods,
-        createBucket,
-        DEFAULT_TIMEOUT,
-        List.of(),
-        DataVolumePolicy.NONE,
-        identity);
-  }
-
-  /** Pods whose store keys come from {@code credentialsSecret} only. */
-  public OperatorSettings(
-      String image,
-      String defaultStore,
-      S3Settings s3,
-      String credentialsSecret,
-      int retriesPerSlice,
-      Duration ttlAfterFinished,
-      Duration recheck,
-      WorkerPods pods,
-      boolean createBucket,
-      Duration stageTimeout,
-      List<String> allowedStores,
-      DataVolumePolicy volumes) {
-    this(
-        image,
-        defaultStore,
-        s3,
-        credentialsSecret,
-        retriesPerSlice,
-        ttlAfterFinished,
-        recheck,
-        pods,
-        createBucket,
-        stageTimeout,
-        allowedStores,
-        volumes,
-        PodIdentity.NONE);
-  }
-
-  /** With a day's timeout, no store but the default one allowed, and no data volume. */
+  /**
+   * With a day's timeout, no store but the default one allowed, no data volume, and the store's
+   * keys from {@code credentialsSecret} only.
+   */
   public OperatorSettings(
       String image,
       String defaultStore,
@@ -134,34 +79,10 @@ public record OperatorSettings(
         recheck,
         pods,
         createBucket,
-        DataVolumePolicy.NONE);
-  }
-
-  /** With a day's timeout and no store but the default one allowed. */
-  public OperatorSettings(
-      String image,
-      String defaultStore,
-      S3Settings s3,
-      String credentialsSecret,
-      int retriesPerSlice,
-      Duration ttlAfterFinished,
-      Duration recheck,
-      WorkerPods pods,
-      boolean createBucket,
-      DataVolumePolicy volumes) {
-    this(
-        image,
-        defaultStore,
-        s3,
-        credentialsSecret,
-        retriesPerSlice,
-        ttlAfterFinished,
-        recheck,
-        pods,
-        createBucket,
         DEFAULT_TIMEOUT,
         List.of(),
-        volumes);
+        DataVolumePolicy.NONE,
+        PodIdentity.NONE);
   }
 
   /** A stage's Jobs' deadline unless the stage or the chart says otherwise. */

@@ -285,9 +285,7 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
                   resource.getMetadata().getName(),
                   resource.getMetadata().getUid(),
                   generation,
-                  resource.getMetadata().getAnnotations() == null
-                      ? null
-                      : resource.getMetadata().getAnnotations().get(VolumeData.RETRY_ANNOTATION)),
+                  retryOf(resource)),
               new VolumeDigests(store.blobs()));
       plan =
           data.ready()
@@ -440,14 +438,7 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
             .ifPresent(
                 j -> {
                   retired.put(j.getMetadata().getUid(), ns);
-                  client
-                      .batch()
-                      .v1()
-                      .jobs()
-                      .inNamespace(ns)
-                      .withName(name)
-                      .withPropagationPolicy(DeletionPropagation.BACKGROUND)
-                      .delete();
+                  delete(client, j);
                 });
       }
     }
@@ -527,14 +518,7 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
               job.getMetadata().getNamespace(),
               resource.getMetadata().getName(),
               job.getMetadata().getName());
-          client
-              .batch()
-              .v1()
-              .jobs()
-              .inNamespace(job.getMetadata().getNamespace())
-              .withName(job.getMetadata().getName())
-              .withPropagationPolicy(DeletionPropagation.BACKGROUND)
-              .delete();
+          delete(client, job);
         } else {
           setOwners(client, job, owners, next);
         }
@@ -548,6 +532,18 @@ public final class PipelineReconciler implements Reconciler<Pipeline> {
       }
     }
     return moved;
+  }
+
+  /** Deletes a Job; its pods go after it (background propagation). */
+  private static void delete(KubernetesClient client, Job job) {
+    client
+        .batch()
+        .v1()
+        .jobs()
+        .inNamespace(job.getMetadata().getNamespace())
+        .withName(job.getMetadata().getName())
+        .withPropagationPolicy(DeletionPropagation.BACKGROUND)
+        .delete();
   }
 
   private static void setOwners(

@@ -8,6 +8,8 @@ import dev.reprise.core.pipeline.DataVolume;
 import dev.reprise.core.pipeline.Stage;
 import dev.reprise.core.store.S3Credentials;
 import dev.reprise.core.store.S3Settings;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EmptyDirVolumeSource;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
@@ -311,17 +313,8 @@ public final class StageJobs {
     List<String> argv = new ArrayList<>(List.of(root + "/bin/reprise-launcher", root, "--"));
     argv.addAll(command.command());
     return pod(settings)
-        .addNewInitContainer()
-        .withName(STAGE_IN_CONTAINER)
-        .withImage(settings.image())
-        .withCommand(concat(worker, "--stage-in", root))
-        .withEnv(workerEnv(settings))
-        .withResources(helperResources())
-        .withSecurityContext(containerSecurity())
-        .withVolumeMounts(mount(TMP_VOLUME, "/tmp"), mount(WORKSPACE_VOLUME, root))
-        .addAllToVolumeMounts(tokenMounts(settings))
-        .withTerminationMessagePolicy("FallbackToLogsOnError")
-        .endInitContainer()
+        .addToInitContainers(
+            helper(STAGE_IN_CONTAINER, concat(worker, "--stage-in", root), root, settings))
         .addNewContainer()
         .withName(COMMAND_CONTAINER)
         .withImage(command.image())
@@ -333,21 +326,30 @@ public final class StageJobs {
         .withVolumeMounts(mount(TMP_VOLUME, "/tmp"), mount(WORKSPACE_VOLUME, root))
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .endContainer()
-        .addNewContainer()
-        .withName(CONTAINER)
+        .addToContainers(helper(CONTAINER, concat(worker, "--commit", root), root, settings))
+        .addNewVolume()
+        .withName(WORKSPACE_VOLUME)
+        .withEmptyDir(scratch(settings))
+        .endVolume()
+        .build();
+  }
+
+  /**
+   * A worker container beside a command (staging before it, committing after it): the worker image,
+   * the store's credentials, little CPU and memory, the shared workspace.
+   */
+  private static Container helper(
+      String name, List<String> command, String root, OperatorSettings settings) {
+    return new ContainerBuilder()
+        .withName(name)
         .withImage(settings.image())
-        .withCommand(concat(worker, "--commit", root))
+        .withCommand(command)
         .withEnv(workerEnv(settings))
         .withResources(helperResources())
         .withSecurityContext(containerSecurity())
         .withVolumeMounts(mount(TMP_VOLUME, "/tmp"), mount(WORKSPACE_VOLUME, root))
         .addAllToVolumeMounts(tokenMounts(settings))
         .withTerminationMessagePolicy("FallbackToLogsOnError")
-        .endContainer()
-        .addNewVolume()
-        .withName(WORKSPACE_VOLUME)
-        .withEmptyDir(scratch(settings))
-        .endVolume()
         .build();
   }
 

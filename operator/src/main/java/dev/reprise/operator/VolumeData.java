@@ -71,14 +71,11 @@ final class VolumeData {
     return out;
   }
 
-  /** The annotation that asks a finished pipeline to run again (DESIGN.md's lifecycle). */
-  static final String RETRY_ANNOTATION = "reprise.dev/retry";
-
   /**
    * The digests the pipeline needs, one per distinct request, in stage order.
    *
-   * @param retry the value of the {@value #RETRY_ANNOTATION} annotation, or null: a new value is a
-   *     new request, so a retried pipeline lists its data again
+   * @param retry the value of the {@value PipelineReconciler#RETRY_ANNOTATION} annotation, or null:
+   *     a new value is a new request, so a retried pipeline lists its data again
    */
   static List<Need> needs(
       Pipeline pipeline, String namespace, String name, String uid, long generation, String retry) {

@@ -102,8 +102,34 @@ final class OperatorHarness implements AutoCloseable {
             Duration.ofSeconds(30),
             WorkerPods.DEFAULT,
             false,
-            volumes);
+            OperatorSettings.DEFAULT_TIMEOUT,
+            List.of(),
+            volumes,
+            PodIdentity.NONE);
     cluster = new TestingCluster(client, cores).start();
+  }
+
+  /**
+   * The operator's settings with another safety-net re-check and other allowed stores; before
+   * {@link #startOperator()}.
+   */
+  void configure(Duration recheck, List<String> allowedStores) {
+    OperatorSettings s = settings;
+    settings =
+        new OperatorSettings(
+            s.image(),
+            s.defaultStore(),
+            s.s3(),
+            s.credentialsSecret(),
+            s.retriesPerSlice(),
+            s.ttlAfterFinished(),
+            recheck,
+            s.pods(),
+            s.createBucket(),
+            s.stageTimeout(),
+            allowedStores,
+            s.volumes(),
+            s.identity());
   }
 
   private static String b64(String s) {

@@ -30,21 +30,7 @@ class OperatorLoadBench {
     List<String> rows = new ArrayList<>();
     // A node thread per waiting pod: a pod waiting for its image holds one.
     try (OperatorHarness h = new OperatorHarness(WAITING + 2)) {
-      OperatorSettings s = h.settings;
-      h.settings =
-          new OperatorSettings(
-              s.image(),
-              s.defaultStore(),
-              s.s3(),
-              s.credentialsSecret(),
-              s.retriesPerSlice(),
-              s.ttlAfterFinished(),
-              Duration.ofSeconds(RECHECK_SECONDS),
-              s.pods(),
-              s.createBucket(),
-              s.stageTimeout(),
-              List.of(),
-              s.volumes());
+      h.configure(Duration.ofSeconds(RECHECK_SECONDS), List.of());
       h.cluster.cannotPull("registry.example/never:1");
       h.startOperator();
       for (int i = 0; i < FINISHED; i++) {

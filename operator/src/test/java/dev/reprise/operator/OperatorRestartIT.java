@@ -118,33 +118,9 @@ class OperatorRestartIT {
     }
   }
 
-  /** Waits until the Lease's holder starts with {@code who}; returns the holder last seen. */
   private static String awaitHolder(TestingControlPlane cluster, String who, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    String holder = "";
-    while (System.nanoTime() < deadline) {
-      var lease =
-          cluster
-              .client
-              .leases()
-              .inNamespace(TestingControlPlane.OPERATOR_NAMESPACE)
-              .withName("reprise-operator")
-              .get();
-      holder =
-          lease == null || lease.getSpec().getHolderIdentity() == null
-              ? ""
-              : lease.getSpec().getHolderIdentity();
-      if (holder.startsWith(who)) {
-        return holder;
-      }
-      try {
-        Thread.sleep(250);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
-    return holder;
+    return PipelineLifecycleIT.awaitLeaseHolder(
+        cluster.client, TestingControlPlane.OPERATOR_NAMESPACE, who, timeout);
   }
 
   private static boolean operatorReady(TestingControlPlane cluster) {

@@ -28,21 +28,7 @@ class PipelineOperatorIT {
   void start() throws Exception {
     h = new OperatorHarness(4);
     // One test names a store in a bucket of its own, allowed as the chart's allowedStores would.
-    OperatorSettings s = h.settings;
-    h.settings =
-        new OperatorSettings(
-            s.image(),
-            s.defaultStore(),
-            s.s3(),
-            s.credentialsSecret(),
-            s.retriesPerSlice(),
-            s.ttlAfterFinished(),
-            s.recheck(),
-            s.pods(),
-            s.createBucket(),
-            s.stageTimeout(),
-            List.of("s3://not-made-yet-" + h.namespace),
-            s.volumes());
+    h.configure(h.settings.recheck(), List.of("s3://not-made-yet-" + h.namespace));
     h.startOperator();
   }
 

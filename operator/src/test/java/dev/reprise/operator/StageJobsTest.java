@@ -195,7 +195,8 @@ class StageJobsTest {
             false,
             Duration.ofHours(6),
             List.of(),
-            DataVolumePolicy.NONE);
+            DataVolumePolicy.NONE,
+            PodIdentity.NONE);
     Pipeline p = pipeline(DOC);
     Job job = scaledAnalysis(p, settings);
     assertEquals(6 * 3600L, job.getSpec().getActiveDeadlineSeconds(), "the chart's default");
@@ -281,6 +282,9 @@ class StageJobsTest {
             SETTINGS.recheck(),
             WorkerPods.DEFAULT,
             false,
+            OperatorSettings.DEFAULT_TIMEOUT,
+            List.of(),
+            DataVolumePolicy.NONE,
             new PodIdentity("reprise-worker", role, null));
     Pipeline p =
         pipeline(
@@ -304,30 +308,20 @@ class StageJobsTest {
     assertEquals("token", token.get(0).getServiceAccountToken().getPath());
     assertWebIdentity(pod.getContainers().get(0), role);
 
-    PodSpec command =
+    Job commandJob =
         StageJobs.desired(
-                "ns",
-                "s3://reprise/a",
-                KEY,
-                Phase.ANALYSIS,
-                p.stage("table").orElseThrow(),
-                null,
-                "p/table",
-                settings)
-            .getSpec()
-            .getTemplate()
-            .getSpec();
+            "ns",
+            "s3://reprise/a",
+            KEY,
+            Phase.ANALYSIS,
+            p.stage("table").orElseThrow(),
+            null,
+            "p/table",
+            settings);
+    PodSpec command = commandJob.getSpec().getTemplate().getSpec();
     assertEquals(
         StageJobs.COMMAND_CONTAINER,
-        StageJobs.desired(
-                "ns",
-                "s3://reprise/a",
-                KEY,
-                Phase.ANALYSIS,
-                p.stage("table").orElseThrow(),
-                null,
-                "p/table",
-                settings)
+        commandJob
             .getSpec()
             .getTemplate()
             .getMetadata()
